@@ -1,0 +1,63 @@
+"""The REST API at /api/v1/: token auth for integrations, session auth for the browser.
+
+Every handler reads through the same selectors as the pages, so scoping is identical.
+"""
+
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from tongxin.accounts.services import user_for_key
+from tongxin.core.errors import DomainError
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer tx_...`"""
+
+    def authenticate(self, request, token):
+        user = user_for_key(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    """`X-Api-Key: tx_...` for clients that cannot set a bearer header."""
+
+    param_name = "X-Api-Key"
+
+    def authenticate(self, request, key):
+        user = user_for_key(key)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Tongxin 同心 API",
+    version="1.0.0",
+    description="区域化党建联盟平台接口。认证：`Authorization: Bearer <令牌>`（在“接口令牌”页面创建），或浏览器登录会话。",
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, {"detail": exc.message, "field": exc.field, "code": exc.code}, status=exc.status_code)
+
+
+def _register():
+    from tongxin.audit.api import router as audit_router
+    from tongxin.dataio.api import router as dataio_router
+    from tongxin.grids.api import router as grids_router
+    from tongxin.orgs.api import router as orgs_router
+    from tongxin.people.api import router as people_router
+
+    api.add_router("/", orgs_router)
+    api.add_router("/people", people_router)
+    api.add_router("/grids", grids_router)
+    api.add_router("/data", dataio_router)
+    api.add_router("/history", audit_router)
+
+
+_register()

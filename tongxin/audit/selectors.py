@@ -1,0 +1,48 @@
+"""History of one object: our own event rows plus field-level diffs from simple-history."""
+
+from django.contrib.contenttypes.models import ContentType
+
+from tongxin.accounts import permissions as P
+from tongxin.accounts.scope import has_perm
+from tongxin.core.errors import NotFound
+
+from .models import Event, SensitiveRead
+
+
+def events_for(obj):
+    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
+    return Event.objects.filter(target_type=ct, target_id=str(obj.pk)).select_related("actor")
+
+
+def resolve_target(user, kind: str, pk: int):
+    """The object named by kind/pk, fetched through its scoped selector (or NotFound)."""
+    from tongxin.grids.selectors import get_grid
+    from tongxin.orgs.selectors import get_alliance, get_organization
+    from tongxin.people.selectors import get_person
+
+    getters = {"organization": get_organization, "person": get_person, "grid": get_grid, "alliance": get_alliance}
+    if kind not in getters:
+        raise NotFound()
+    return getters[kind](user, pk)
+
+
+def history_of(obj, limit: int = 200) -> dict:
+    diffs = []
+    records = list(obj.history.all().select_related("history_user")[:limit]) if hasattr(obj, "history") else []
+    for newer, older in zip(records, records[1:] + [None], strict=True):
+        changes = []
+        if older is not None:
+            delta = newer.diff_against(older)
+            changes = [
+                (c.field, c.old, c.new) for c in delta.changes
+                if not c.field.endswith(("_enc", "_hash")) and c.field not in ("search_text", "path", "depth", "updated_at")
+            ]
+        diffs.append({"record": newer, "changes": changes})
+    out = {"events": list(events_for(obj)[:limit]), "diffs": diffs}
+    person_model = obj.__class__.__name__ == "Person"
+    out["sensitive_reads"] = list(SensitiveRead.objects.filter(person=obj).select_related("actor")[:limit]) if person_model else []
+    return out
+
+
+def can_view_audit(user, organization) -> bool:
+    return has_perm(user, P.VIEW_AUDIT, organization)

@@ -1,0 +1,21 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tongxin.accounts import permissions as P
+from tongxin.accounts.scope import has_perm, roles_of
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {}
+    items = [(_("Home"), reverse("home"), "home")]
+    if has_perm(user, P.VIEW_ORGS):
+        items += [(_("Alliances"), reverse("orgs:alliances"), "alliances"), (_("Organisations"), reverse("orgs:list"), "orgs")]
+    if has_perm(user, P.VIEW_PEOPLE):
+        items.append((_("People"), reverse("people:list"), "people"))
+    if has_perm(user, P.VIEW_GRIDS):
+        items.append((_("Grids"), reverse("grids:map"), "grids"))
+    if has_perm(user, P.IMPORT_DATA) or has_perm(user, P.EXPORT_DATA):
+        items.append((_("Import / export"), reverse("dataio:index"), "data"))
+    return {"nav_items": items, "my_roles": roles_of(user)}

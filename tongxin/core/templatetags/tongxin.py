@@ -1,0 +1,15 @@
+import json
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag
+def echart(options: dict, height: str = "280px", label: str = ""):
+    """One chart: a div carrying its ECharts options as JSON; static/js/charts.js draws it."""
+    return format_html(
+        '<div class="echart" role="img" aria-label="{}" style="height:{};width:100%" data-options="{}"></div>',
+        label, height, json.dumps(options, ensure_ascii=False),
+    )

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from tongxin.api import api
+from tongxin.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("tongxin.accounts.urls")),
+    path("orgs/", include("tongxin.orgs.urls")),
+    path("people/", include("tongxin.people.urls")),
+    path("grids/", include("tongxin.grids.urls")),
+    path("data/", include("tongxin.dataio.urls")),
+    path("history/", include("tongxin.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
