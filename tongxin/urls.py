@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.templatetags.static import static
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from tongxin.api import api
@@ -8,6 +10,7 @@ from tongxin.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tongxin.accounts.urls")),
