@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint e2e worker clean
+.PHONY: run test install migrate demo lint e2e worker clean messages
 
 $(BIN)/python:
 	$(shell command -v $(PY) >/dev/null 2>&1 && echo $(PY) || echo python3) -m venv $(VENV)
@@ -32,6 +32,15 @@ worker: install
 
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Refresh translation catalogues: extract, derive zh-Hant from zh-Hans, compile (needs gettext).
+APPS := orgs people grids dataio
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans $(foreach a,$(APPS),--ignore 'tongxin/$(a)/*') --ignore '.venv/*' --ignore 'bench/*'
+	for a in $(APPS); do (cd tongxin/$$a && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans); done
+	$(BIN)/python scripts/i18n.py hant
+	cd tongxin && ../$(BIN)/python ../manage.py compilemessages
+	$(BIN)/python scripts/i18n.py check
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from tongxin.accounts.models import Role
 from tongxin.core.demo import DEMO_PASSWORD, build_demo
 
 
@@ -22,4 +23,4 @@ class Command(BaseCommand):
             ("resident", "resident", "宁化府社区党委", ""),
         ]
         for username, role, org, _phone in rows:
-            self.stdout.write(f"  {username:<12} {role:<15} {org}")
+            self.stdout.write(f"  {username:<12} {Role(role).label:<8} {org}")
