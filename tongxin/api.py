@@ -50,6 +50,8 @@ def _register():
     from tongxin.audit.api import router as audit_router
     from tongxin.dataio.api import router as dataio_router
     from tongxin.grids.api import router as grids_router
+    from tongxin.notify.api import router as notify_router
+    from tongxin.orders.api import router as orders_router
     from tongxin.orgs.api import router as orgs_router
     from tongxin.people.api import router as people_router
 
@@ -58,6 +60,8 @@ def _register():
     api.add_router("/grids", grids_router)
     api.add_router("/data", dataio_router)
     api.add_router("/history", audit_router)
+    api.add_router("/orders", orders_router)
+    api.add_router("/notifications", notify_router)
 
 
 _register()

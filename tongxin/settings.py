@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "tongxin.grids",
     "tongxin.accounts",
     "tongxin.dataio",
+    "tongxin.notify",
+    "tongxin.orders",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("grids/", include("tongxin.grids.urls")),
     path("data/", include("tongxin.dataio.urls")),
     path("history/", include("tongxin.audit.urls")),
+    path("orders/", include("tongxin.orders.urls")),
+    path("notifications/", include("tongxin.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
