@@ -7,6 +7,7 @@ and leaves the same event rows as real use.
 import datetime as dt
 import random
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from tongxin.accounts.models import Role, User
@@ -228,9 +229,10 @@ class DemoBuilder:
 
         # Demo logins, one per role, each tied to a person record (so phone login works).
         accounts = []
+        password_hash = make_password(DEMO_PASSWORD)  # hashing is deliberately slow: do it once
 
         def account(username, role, org, person):
-            user = User.objects.create_user(username=username, password=DEMO_PASSWORD, person=person)
+            user = User.objects.create(username=username, password=password_hash, person=person)
             assign_role(user=user, role=role, organization=org, by=None, reason="演示账号")
             accounts.append((username, role, org.name, person.phone_masked))
             return user
