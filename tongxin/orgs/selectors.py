@@ -2,7 +2,9 @@
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from tongxin.accounts import permissions as P
@@ -96,7 +98,16 @@ def organization_list(user, *, q: str = "", kind: str = "", parent: Organization
     qs = search_organizations(user, q=q, kind=kind, include_archived=include_archived)
     if parent is not None:
         qs = qs.filter(parent=parent)
-    return qs.order_by("path")
+    return qs.order_by(tree_order(), "pk")
+
+
+def tree_order():
+    """Order by materialised path byte-wise, so a subtree follows its root ("/" sorts before digits).
+
+    PostgreSQL's locale collations ignore punctuation, which would interleave subtrees."""
+    if connection.vendor == "postgresql":
+        return Collate("path", "C")
+    return F("path")
 
 
 def children(user, org: Organization, *, include_archived: bool = False) -> QuerySet[Organization]:
@@ -130,7 +141,7 @@ def active_memberships_of(org: Organization) -> QuerySet[AllianceMembership]:
 
 def parent_choices(user, *, exclude: Organization | None = None) -> QuerySet[Organization]:
     """Where the user may create or move an organisation (not into its own subtree)."""
-    qs = manageable_organizations(user).order_by("path")
+    qs = manageable_organizations(user).order_by(tree_order())
     if exclude is not None:
         qs = qs.exclude(path__startswith=exclude.path)
     return qs
