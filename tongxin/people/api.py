@@ -139,7 +139,6 @@ class ReasonIn(Schema):
 
 
 class RevealIn(Schema):
-    field: Literal["phone", "id_number", "address"]
     purpose: str = Field("", max_length=200)
 
 
@@ -250,11 +249,12 @@ def archive_person(request, person_id: int, payload: ReasonIn):
     return selectors.get_person(request.user, person.pk)
 
 
-@router.post("/{int:person_id}/reveal", response=RevealOut, summary="The full value of one personal field (logged)")
-def reveal(request, person_id: int, payload: RevealIn):
+@router.post("/{int:person_id}/reveal/{field}", response=RevealOut, summary="The full value of one personal field (logged)")
+def reveal(request, person_id: int, field: Literal["phone", "id_number", "address"], payload: RevealIn | None = None):
     person = _person(request, person_id)
-    value = services.reveal(person=person, field=payload.field, by=request.user, purpose=payload.purpose, channel="api")
-    return {"field": payload.field, "value": value}
+    purpose = payload.purpose if payload is not None else ""
+    value = services.reveal(person=person, field=field, by=request.user, purpose=purpose, channel="api")
+    return {"field": field, "value": value}
 
 
 @router.post("/{int:person_id}/roles", response={201: RoleOut}, summary="Add a role tag")

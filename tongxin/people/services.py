@@ -103,11 +103,27 @@ def find_duplicate(*, name: str, phone: str = "", id_number: str = "", exclude_p
 
 
 def duplicate_message(user, existing: Person, why: str) -> str:
+    return _duplicate_text(existing, why, visible=_visible_to(user, existing))
+
+
+def _visible_to(user, person: Person) -> bool:
     from .selectors import visible_people
 
-    who = f"“{existing.name}”（{existing.organization.name}）" if visible_people(user).filter(pk=existing.pk).exists() else "一名其他组织的人员"
+    return visible_people(user).filter(pk=person.pk).exists()
+
+
+def _duplicate_text(existing: Person, why: str, *, visible: bool) -> str:
+    who = f"“{existing.name}”（{existing.organization.name}）" if visible else "一名其他组织的人员"
     what = "身份证号" if why == "id_number" else "姓名和手机号"
     return f"{what}与已登记的{who}重复：同一个人只登记一次，请在原记录上增加角色"
+
+
+def duplicate_error(user, existing: Person, why: str) -> DomainError:
+    """The refusal for a duplicate; `.existing` is the record when the user may open it (else None)."""
+    visible = _visible_to(user, existing)
+    exc = DomainError(_duplicate_text(existing, why, visible=visible), field=why, code="duplicate")
+    exc.existing = existing if visible else None
+    return exc
 
 
 @transaction.atomic
@@ -118,7 +134,7 @@ def create_person(*, by, organization, reason: str = "", tags: tuple[str, ...] =
     values = clean_person_data({"name": data.get("name", ""), **data})
     dup = find_duplicate(name=values["name"], phone=values.get("phone", ""), id_number=values.get("id_number", ""))
     if dup:
-        raise DomainError(duplicate_message(by, *dup), field=dup[1], code="duplicate")
+        raise duplicate_error(by, *dup)
     tags = tuple(dict.fromkeys(tags or ()))
     for tag in tags:
         if tag not in RoleTag.values:
@@ -171,7 +187,7 @@ def update_person(*, person: Person, by, reason: str = "", organization=None, **
         name=values.get("name", person.name), phone=phone_for_dup, id_number=values.get("id_number", ""), exclude_pk=person.pk,
     )
     if dup:
-        raise DomainError(duplicate_message(by, *dup), field=dup[1], code="duplicate")
+        raise duplicate_error(by, *dup)
     plain = {k: v for k, v in values.items() if k in PLAIN_FIELDS}
     if organization is not None:
         plain["organization"] = organization

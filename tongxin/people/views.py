@@ -109,17 +109,19 @@ def person_create(request):
     if not selectors.organizations_for_people(user).exists():
         raise DjangoPermissionDenied(_("Your role cannot register people."))
     form = PersonForm(request.POST or None, user=user)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
             person = services.create_person(by=user, **data)
         except DomainError as exc:
             form.add_domain_error(exc, {"tags": "tags"})
+            duplicate = getattr(exc, "existing", None)
         else:
             messages.success(request, _("%(name)s was registered.") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/form.html", {"nav_active": "people", "form": form, "person": None,
-                                                "education_options": _education()})
+    return render(request, "people/form.html", {"nav_active": "people", "form": form, "person": None, "duplicate": duplicate,
+                                                "education_options": _education()}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -127,16 +129,18 @@ def person_edit(request, pk):
     person = _person(request, pk)
     _ensure_manage(request, person)
     form = PersonForm(request.POST or None, user=request.user, person=person)
+    duplicate = None
     if request.method == "POST" and form.is_valid():
         try:
             services.update_person(person=person, by=request.user, **form.service_data())
         except DomainError as exc:
             form.add_domain_error(exc)
+            duplicate = getattr(exc, "existing", None)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/form.html", {"nav_active": "people", "form": form, "person": person,
-                                                "education_options": _education()})
+    return render(request, "people/form.html", {"nav_active": "people", "form": form, "person": person, "duplicate": duplicate,
+                                                "education_options": _education()}, status=400 if form.errors else 200)
 
 
 def _education():
