@@ -148,7 +148,7 @@ def parent_choices(user, *, exclude: Organization | None = None) -> QuerySet[Org
 
 
 def alliance_core_choices(user) -> QuerySet[Organization]:
-    return manageable_organizations(user, P.MANAGE_ALLIANCE).order_by("path")
+    return manageable_organizations(user, P.MANAGE_ALLIANCE).order_by(tree_order())
 
 
 def alliance_list(user) -> QuerySet[Alliance]:
@@ -160,12 +160,12 @@ def alliance_list(user) -> QuerySet[Alliance]:
 def alliance_member_choices(user, alliance: Alliance) -> QuerySet[Organization]:
     """Organisations that may join: visible, not archived, not already an active member."""
     current = alliance.memberships.filter(left_on__isnull=True).values("organization_id")
-    return visible_organizations(user).exclude(pk__in=current).order_by("path")
+    return visible_organizations(user).exclude(pk__in=current).order_by(tree_order())
 
 
 def active_member_organizations(alliance: Alliance) -> QuerySet[Organization]:
     ids = alliance.memberships.filter(left_on__isnull=True).values("organization_id")
-    return Organization.objects.filter(pk__in=ids).order_by("path")
+    return Organization.objects.filter(pk__in=ids).order_by(tree_order())
 
 
 def get_membership(alliance: Alliance, pk) -> AllianceMembership:
