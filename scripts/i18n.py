@@ -52,8 +52,8 @@ def entries(po_text: str) -> list[tuple[str, str, bool]]:
                 strs = [v for k, v in buf.items() if k.startswith("msgstr")]
                 result.append((buf["msgid"], "|".join(strs) if all(strs) else "", fuzzy))
             fuzzy, key, buf = False, None, {}
-        elif line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
+        elif line.startswith("#,") and "fuzzy" in line or line.startswith("#| msgid"):
+            fuzzy = True  # "#| msgid" is msgmerge's guess from a similar message: never trusted
         elif line.startswith("#"):
             continue
         elif line.startswith('"') and key:

@@ -70,3 +70,86 @@ def assign_role(*, user: User, role: str, organization, by: User | None, reason:
                       payload={"role": role, "organization": organization.name})
     user.__dict__.pop("_tongxin_roles", None)
     return assignment
+
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-@")
+
+
+def _temporary_password() -> str:
+    # Readable on a phone screen and typed once: no 0/O or 1/l confusion.
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+@transaction.atomic
+def create_account(*, by: User, username: str, person, role: str, organization, reason: str = "") -> tuple[User, str]:
+    """A login for a person, with its first role; returns the user and a temporary password shown once."""
+    username = (username or "").strip().lower()
+    if not username:
+        raise DomainError("请填写登录名", field="username")
+    if len(username) > 40 or not set(username) <= USERNAME_CHARS:
+        raise DomainError("登录名只能使用小写字母、数字和 _ . - @，最长 40 个字符", field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(f"登录名“{username}”已被使用", field="username")
+    if person is None:
+        raise DomainError("请选择这个账号对应的人员", field="person")
+    if User.objects.filter(person=person).exists():
+        raise DomainError(f"{person.name} 已有账号，请在该账号上增加角色", field="person")
+    ensure_can(by, P.MANAGE_ORGS, organization, "只能在自己管理的组织范围内创建账号")
+    password = _temporary_password()
+    user = User.objects.create_user(username=username, password=password, person=person)
+    events.record(actor=by, verb="account.created", target=user, organization=organization, reason=reason,
+                  payload={"username": username, "person": person.pk})
+    assign_role(user=user, role=role, organization=organization, by=by, reason=reason)
+    return user, password
+
+
+@transaction.atomic
+def remove_role(*, assignment: RoleAssignment, by: User, reason: str) -> None:
+    ensure_can(by, P.MANAGE_ORGS, assignment.organization, "只能在自己管理的组织范围内撤销角色")
+    if not (reason or "").strip():
+        raise DomainError("请填写撤销角色的原因", field="reason")
+    if assignment.user_id == by.pk and assignment.role == Role.ALLIANCE_ADMIN:
+        raise DomainError("不能撤销自己的联盟管理员角色，请由另一位管理员操作")
+    user = assignment.user
+    events.record(actor=by, verb="role.removed", target=user, organization=assignment.organization, reason=reason,
+                  payload={"role": assignment.role, "organization": assignment.organization.name})
+    assignment.delete()
+    user.__dict__.pop("_tongxin_roles", None)
+
+
+def _ensure_manages_user(by: User, user: User) -> None:
+    assignments = list(user.role_assignments.select_related("organization"))
+    if by.is_superuser:
+        return
+    if not assignments or not all(_can_manage_org(by, a.organization) for a in assignments):
+        raise DomainError("该账号有超出您管理范围的角色，请由上级管理员操作", code="forbidden")
+
+
+def _can_manage_org(by: User, organization) -> bool:
+    from .scope import has_perm
+
+    return has_perm(by, P.MANAGE_ORGS, organization)
+
+
+@transaction.atomic
+def set_active(*, user: User, by: User, active: bool, reason: str) -> User:
+    _ensure_manages_user(by, user)
+    if user.pk == by.pk:
+        raise DomainError("不能停用自己的账号")
+    if not (reason or "").strip():
+        raise DomainError("请填写原因", field="reason")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    events.record(actor=by, verb="account.activated" if active else "account.deactivated", target=user, reason=reason)
+    return user
+
+
+@transaction.atomic
+def reset_password(*, user: User, by: User, reason: str = "") -> str:
+    _ensure_manages_user(by, user)
+    password = _temporary_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    events.record(actor=by, verb="account.password_reset", target=user, reason=reason)
+    return password

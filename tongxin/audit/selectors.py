@@ -16,11 +16,13 @@ def events_for(obj):
 
 def resolve_target(user, kind: str, pk: int):
     """The object named by kind/pk, fetched through its scoped selector (or NotFound)."""
+    from tongxin.accounts.selectors import get_manageable_user
     from tongxin.grids.selectors import get_grid
     from tongxin.orgs.selectors import get_alliance, get_organization
     from tongxin.people.selectors import get_person
 
-    getters = {"organization": get_organization, "person": get_person, "grid": get_grid, "alliance": get_alliance}
+    getters = {"organization": get_organization, "person": get_person, "grid": get_grid, "alliance": get_alliance,
+               "user": get_manageable_user}
     if kind not in getters:
         raise NotFound()
     return getters[kind](user, pk)
@@ -29,7 +31,8 @@ def resolve_target(user, kind: str, pk: int):
 def history_of(obj, limit: int = 200) -> dict:
     diffs = []
     records = list(obj.history.all().select_related("history_user")[:limit]) if hasattr(obj, "history") else []
-    for newer, older in zip(records, records[1:] + [None], strict=True):
+    for i, newer in enumerate(records):
+        older = records[i + 1] if i + 1 < len(records) else None
         changes = []
         if older is not None:
             delta = newer.diff_against(older)

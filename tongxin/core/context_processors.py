@@ -18,4 +18,6 @@ def navigation(request):
         items.append((_("Grids"), reverse("grids:map"), "grids"))
     if has_perm(user, P.IMPORT_DATA) or has_perm(user, P.EXPORT_DATA):
         items.append((_("Import / export"), reverse("dataio:index"), "data"))
+    if has_perm(user, P.MANAGE_ORGS):
+        items.append((_("Accounts"), reverse("accounts:users"), "accounts"))
     return {"nav_items": items, "my_roles": roles_of(user)}
