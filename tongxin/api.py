@@ -47,6 +47,7 @@ def domain_error(request, exc: DomainError):
 
 
 def _register():
+    from tongxin.accounts.api import router as accounts_router
     from tongxin.audit.api import router as audit_router
     from tongxin.dataio.api import router as dataio_router
     from tongxin.grids.api import router as grids_router
@@ -56,6 +57,7 @@ def _register():
     from tongxin.people.api import router as people_router
 
     api.add_router("/", orgs_router)
+    api.add_router("/accounts", accounts_router)
     api.add_router("/people", people_router)
     api.add_router("/grids", grids_router)
     api.add_router("/data", dataio_router)

@@ -94,3 +94,26 @@ def test_user_detail_actions(world, client):
     assert "请选择角色所在的组织" in resp.content.decode()  # B's branch is not offered nor accepted
     history = client.get(f"/history/user/{world.resident_a.pk}/").content.decode()
     assert "报到" in history
+
+
+def _bearer(user):
+    from tongxin.accounts.services import create_api_token
+
+    _, key = create_api_token(user=user, name="test", by=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_api_me_users_and_create(world, wang, client):
+    me = client.get("/api/v1/accounts/me", **_bearer(world.dispatcher_a)).json()
+    assert me["username"] == "t-disp-a" and me["roles"][0]["role_label"] == "社区派单员"
+    names = {u["username"] for u in client.get("/api/v1/accounts/users", **_bearer(world.dispatcher_a)).json()}
+    assert "t-resident-a" in names and "t-disp-b" not in names
+    resp = client.post("/api/v1/accounts/users", {"username": "wang5", "person_id": wang.pk, "role": "grid_worker",
+                                                  "organization_id": world.community_a.pk}, content_type="application/json",
+                       **_bearer(world.dispatcher_a))
+    assert resp.status_code == 201 and len(resp.json()["temporary_password"]) == 10
+    refused = client.post("/api/v1/accounts/users", {"username": "li4b", "person_id": world.person_b.pk, "role": "resident",
+                                                     "organization_id": world.community_b.pk}, content_type="application/json",
+                          **_bearer(world.dispatcher_a))
+    assert refused.status_code == 400 and "不在您的权限范围内" in refused.json()["detail"]
+    assert client.get("/api/v1/accounts/users", **_bearer(world.liaison_a)).status_code == 403
