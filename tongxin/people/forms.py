@@ -77,7 +77,7 @@ class PersonForm(BootstrapForm):
         label=_("Organisation keeping the record"), queryset=Organization.objects.none(),
         help_text=_("The community for residents, the unit for its staff."),
     )
-    name = forms.CharField(label=_("Name"), max_length=40)
+    name = forms.CharField(label=_("Full name"), max_length=40)
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False)
     birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput(),
@@ -90,7 +90,7 @@ class PersonForm(BootstrapForm):
     id_number = forms.CharField(label=_("ID number"), max_length=24, required=False,
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     clear_id_number = forms.BooleanField(label=_("Remove the ID number"), required=False)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    address = forms.CharField(label=_("Home address"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     clear_address = forms.BooleanField(label=_("Remove the address"), required=False)
     community = OrgChoiceField(label=_("Home community"), queryset=Organization.objects.none(), required=False)
     grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False)
@@ -160,7 +160,7 @@ class PersonForm(BootstrapForm):
 
 
 class RoleForm(BootstrapForm):
-    tag = forms.ChoiceField(label=_("Role"), choices=RoleTag.choices)
+    tag = forms.ChoiceField(label=_("Role tag"), choices=RoleTag.choices)
     organization = OrgChoiceField(label=_("Team or organisation"), queryset=Organization.objects.none(), required=False)
     grid = GridChoiceField(label=_("Grid"), queryset=Grid.objects.none(), required=False,
                                   help_text=_("Required for grid workers and the five heads."))

@@ -18,7 +18,7 @@ from .forms import ArchiveForm, PartyProfileForm, PersonForm, RoleForm
 from .models import RoleTag
 
 PER_PAGE = 50
-REVEAL_FIELDS = {"phone": gettext_lazy("Phone"), "id_number": gettext_lazy("ID number"), "address": gettext_lazy("Address")}
+REVEAL_FIELDS = {"phone": gettext_lazy("Phone"), "id_number": gettext_lazy("ID number"), "address": gettext_lazy("Home address")}
 
 
 def _person(request, pk):
