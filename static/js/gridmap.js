@@ -8,9 +8,9 @@
 (function () {
   "use strict";
 
-  var WEIGHT = { 1: 3, 2: 2.5, 3: 1.8, 4: 1.2 };
-  var FILL = { 1: 0.03, 2: 0.06, 3: 0.1, 4: 0.16 };
+  var WEIGHT = { 1: 3, 2: 2.5, 3: 1.6, 4: 1 };
   var DASH = { 1: "8 6", 2: null, 3: null, 4: "3 3" };
+  var LABEL_MIN_PX = 70; // a level is labelled once its grids are this wide on screen
 
   function esc(text) {
     var div = document.createElement("div");
@@ -18,15 +18,16 @@
     return div.innerHTML;
   }
 
-  function styleFor(cfg, level, focused) {
+  function styleFor(cfg, level, opts) {
     var color = cfg.colors[level] || "#333";
     return {
       color: color,
-      weight: focused ? 3 : WEIGHT[level] || 1.5,
-      opacity: 0.9,
+      weight: opts.focused ? 3.5 : WEIGHT[level] || 1.5,
+      opacity: 0.95,
       dashArray: DASH[level] || null,
       fillColor: color,
-      fillOpacity: focused ? 0.25 : FILL[level] || 0.1,
+      // Only one level is filled at a time, so nested fills do not blend into mud.
+      fillOpacity: opts.focused ? 0.22 : opts.filled ? 0.12 : 0,
     };
   }
 
@@ -36,64 +37,86 @@
     if (!el || !cfgEl || typeof L === "undefined") return null;
     var cfg = JSON.parse(cfgEl.textContent);
     var focusMode = cfg.focus != null;
+    var LEVELS = [1, 2, 3, 4];
 
-    var map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tileUrl, preferCanvas: false });
+    var map = L.map(el, { zoomControl: true, attributionControl: !!cfg.tileUrl, zoomSnap: 0.25 });
     if (cfg.tileUrl) {
       L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution || "", maxZoom: 19 }).addTo(map);
     }
     map.setView([35, 105], 4); // until the polygons arrive
     el.tongxinMap = map;
 
-    var groups = {};
-    [1, 2, 3, 4].forEach(function (level) {
+    var groups = {}, labels = {}, shapes = [];
+    LEVELS.forEach(function (level) {
       groups[level] = L.featureGroup().addTo(map);
+      labels[level] = L.layerGroup();
     });
 
     function detailUrl(id) {
       return cfg.detail.replace(/\/0\/$/, "/" + id + "/");
     }
 
+    function shown(level) {
+      return map.hasLayer(groups[level]);
+    }
+
+    function deepestShown() {
+      var deepest = 0;
+      LEVELS.forEach(function (level) { if (shown(level) && groups[level].getLayers().length) deepest = level; });
+      return deepest;
+    }
+
+    function restyle() {
+      var filled = focusMode ? null : deepestShown();
+      shapes.forEach(function (shape) {
+        var p = shape.feature.properties;
+        var focused = focusMode && p.id === cfg.focus;
+        var child = focusMode && p.parent === cfg.focus;
+        shape.setStyle(styleFor(cfg, p.level, { focused: focused, filled: focusMode ? child : p.level === filled }));
+      });
+      LEVELS.forEach(function (level) { if (shown(level)) groups[level].bringToFront(); }); // deeper on top
+    }
+
+    function relabel() {
+      // Label the deepest shown level whose grids are wide enough on screen to hold their names.
+      var chosen = 0;
+      LEVELS.forEach(function (level) {
+        if (!shown(level)) return;
+        var widths = [];
+        groups[level].eachLayer(function (layer) {
+          var b = layer.getBounds();
+          var a = map.latLngToContainerPoint(b.getSouthWest()), c = map.latLngToContainerPoint(b.getNorthEast());
+          widths.push(Math.abs(c.x - a.x));
+        });
+        widths.sort(function (x, y) { return x - y; });
+        if (widths.length && widths[Math.floor(widths.length / 2)] >= LABEL_MIN_PX) chosen = level;
+      });
+      LEVELS.forEach(function (level) {
+        if (level === chosen) map.addLayer(labels[level]);
+        else map.removeLayer(labels[level]);
+      });
+    }
+
     function addFeature(feature) {
       var p = feature.properties;
-      var focused = focusMode && p.id === cfg.focus;
-      var style = styleFor(cfg, p.level, focused);
-      if (focusMode && !focused && p.level < (cfg.focusLevel || 0)) {
-        style.fillOpacity = 0; // ancestors: outline only
-      }
-      var layer = L.geoJSON(feature, { style: function () { return style; } });
+      var layer = L.geoJSON(feature);
       layer.eachLayer(function (shape) {
         shape.feature = feature;
-        shape.bindTooltip(esc(p.name), {
-          className: "tx-grid-label",
-          direction: "center",
-          permanent: focusMode ? (focused || p.parent === cfg.focus) : false,
-          sticky: !focusMode,
-        });
+        shapes.push(shape);
+        shape.bindTooltip(esc(p.name) + ' <span class="text-muted">' + esc(p.level_label) + "</span>", { sticky: true });
         shape.bindPopup(
           '<div class="small text-muted">' + esc(p.level_label) + " · " + esc(p.code) + "</div>" +
           '<div class="fw-semibold mb-1">' + esc(p.name) + "</div>" +
           '<div class="small mb-1">' + esc(p.organization) + "</div>" +
-          '<a href="' + detailUrl(p.id) + '">' + esc(cfg.text.open) + " ›</a>"
+          '<a href="' + detailUrl(p.id) + '" data-testid="popup-detail">' + esc(cfg.text.open) + " ›</a>"
         );
       });
       layer.addTo(groups[p.level] || map);
-    }
-
-    function bringOrder() {
-      // Deeper levels on top, so a tap lands on the smallest grid.
-      [1, 2, 3, 4].forEach(function (level) {
-        if (map.hasLayer(groups[level])) groups[level].bringToFront();
-      });
-    }
-
-    function fit() {
-      var bounds = null;
-      [1, 2, 3, 4].forEach(function (level) {
-        if (!map.hasLayer(groups[level])) return;
-        var b = groups[level].getBounds();
-        if (b.isValid()) bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
-      });
-      if (bounds) map.fitBounds(bounds, { padding: [12, 12] });
+      var center = layer.getBounds().getCenter();
+      L.marker(center, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "tx-grid-name-wrap", html: '<span class="tx-grid-name tx-grid-name-' + p.level + '">' + esc(p.name) + "</span>", iconSize: [0, 0] }),
+      }).addTo(labels[p.level] || map);
     }
 
     fetch(cfg.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -103,26 +126,20 @@
       })
       .then(function (data) {
         var features = data.features || [];
-        if (focusMode) {
-          var self = features.filter(function (f) { return f.properties.id === cfg.focus; })[0];
-          cfg.focusLevel = self ? self.properties.level : 0;
-        }
         features.forEach(addFeature);
-        bringOrder();
+        restyle();
+        var target = null;
         if (focusMode) {
-          var own = null;
-          [1, 2, 3, 4].forEach(function (level) {
-            groups[level].eachLayer(function (layer) {
-              layer.eachLayer(function (shape) {
-                if (shape.feature.properties.id === cfg.focus) own = shape;
-              });
-            });
-          });
-          if (own) map.fitBounds(own.getBounds(), { padding: [16, 16] });
-          else fit();
-        } else {
-          fit();
+          shapes.forEach(function (shape) { if (shape.feature.properties.id === cfg.focus) target = shape.getBounds(); });
         }
+        if (!target) {
+          LEVELS.forEach(function (level) {
+            var b = groups[level].getBounds();
+            if (b.isValid()) target = target ? target.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
+          });
+        }
+        if (target) map.fitBounds(target, { padding: [12, 12] });
+        relabel();
         el.dataset.features = String(features.length);
         el.dataset.ready = "1";
       })
@@ -130,33 +147,36 @@
         el.insertAdjacentHTML("beforeend", '<div class="p-3 text-danger small position-absolute top-0 start-0" style="z-index:1000">' + esc(cfg.text.failed) + "</div>");
       });
 
+    map.on("zoomend", relabel);
+
     // Level filter (overview): checkboxes with data-level-toggle.
     document.querySelectorAll("[data-level-toggle]").forEach(function (box) {
       box.addEventListener("change", function () {
-        var group = groups[parseInt(box.value, 10)];
-        if (!group) return;
-        if (box.checked) map.addLayer(group);
-        else map.removeLayer(group);
-        bringOrder();
+        var level = parseInt(box.value, 10);
+        if (!groups[level]) return;
+        if (box.checked) map.addLayer(groups[level]);
+        else map.removeLayer(groups[level]);
+        restyle();
+        relabel();
       });
     });
 
     // Which grid holds this point? (overview only)
-    var target = document.getElementById("locate-result");
+    var result = document.getElementById("locate-result");
     var marker = null;
-    if (!focusMode && target) {
+    if (!focusMode && result) {
       map.on("click", function (e) {
         var lng = e.latlng.lng.toFixed(6), lat = e.latlng.lat.toFixed(6);
         if (marker) marker.setLatLng(e.latlng);
-        else marker = L.circleMarker(e.latlng, { radius: 6, color: "#212529", weight: 2, fillColor: "#ffc107", fillOpacity: 1 }).addTo(map);
+        else marker = L.circleMarker(e.latlng, { radius: 6, color: "#212529", weight: 2, fillColor: "#ffc107", fillOpacity: 1, interactive: false }).addTo(map);
         var url = cfg.locate + "?lng=" + encodeURIComponent(lng) + "&lat=" + encodeURIComponent(lat);
-        target.innerHTML = '<span class="small text-muted">' + esc(cfg.text.locating) + "</span>";
+        result.innerHTML = '<span class="small text-muted">' + esc(cfg.text.locating) + "</span>";
         if (window.htmx) {
-          window.htmx.ajax("GET", url, { target: target, swap: "innerHTML" });
+          window.htmx.ajax("GET", url, { target: result, swap: "innerHTML" });
         } else {
           fetch(url + "&format=html", { credentials: "same-origin" })
             .then(function (r) { return r.text(); })
-            .then(function (html) { target.innerHTML = html; });
+            .then(function (html) { result.innerHTML = html; });
         }
       });
     }
