@@ -43,7 +43,8 @@ def markdown_text(title: str, body: str, url: str) -> str:
     if body:
         parts.append(body)
     if url:
-        parts.append(f"[{_('View details')}]({absolute_url(url)})")
+        label = _("View details")
+        parts.append(f"[{label}]({absolute_url(url)})")
     return "\n\n".join(parts)
 
 
@@ -100,7 +101,8 @@ def send_dingtalk(webhook, title: str, body: str, url: str) -> None:
 def send_email(address: str, title: str, body: str, url: str) -> None:
     text = body
     if url:
-        text = f"{body}\n\n{_('View details')}: {absolute_url(url)}".strip()
+        label = _("View details")
+        text = f"{body}\n\n{label}: {absolute_url(url)}".strip()
     try:
         sent = send_mail(subject=title, message=text, from_email=None, recipient_list=[address])
     except Exception as exc:  # SMTP errors come in many classes

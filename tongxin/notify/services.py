@@ -46,6 +46,7 @@ BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 LEASE = dt.timedelta(minutes=5)  # a claimed delivery may be retried after this if its worker died
 MANAGE_WEBHOOKS = P.MANAGE_ORGS
+ROBOT_NAMES = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人"}
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -136,8 +137,7 @@ def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", 
                 else:
                     hook = group_webhook_for(organization, channel)
                     if hook is None:
-                        fields.update(status=DeliveryStatus.FAILED,
-                                      last_error=f"该组织未配置{WebhookKind(channel).label}")
+                        fields.update(status=DeliveryStatus.FAILED, last_error=f"该组织未配置{ROBOT_NAMES[channel]}")
                     else:
                         fields.update(webhook=hook, next_attempt_at=now)
                 lookup = {"dedupe_key": dedupe_key, "recipient": user, "channel": channel} if dedupe_key else None
