@@ -163,7 +163,7 @@ class AllianceDetailOut(AllianceOut):
 
     @staticmethod
     def resolve_memberships(obj: Alliance) -> list[AllianceMembership]:
-        return list(selectors.memberships(obj, active_only=False).order_by("left_on", "role", "joined_on", "pk"))
+        return selectors.member_table(obj)
 
     @staticmethod
     def resolve_duty_chairs(obj: Alliance) -> list[DutyChairTerm]:

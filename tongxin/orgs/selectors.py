@@ -168,6 +168,16 @@ def active_member_organizations(alliance: Alliance) -> QuerySet[Organization]:
     return Organization.objects.filter(pk__in=ids).order_by(tree_order())
 
 
+ROLE_RANK = {"core": 0, "community": 1, "member_unit": 2}
+
+
+def member_table(alliance: Alliance) -> list[AllianceMembership]:
+    """Every membership, current ones first: the core, then communities, then member units by joining date."""
+    rows = list(memberships(alliance, active_only=False))
+    rows.sort(key=lambda m: (m.left_on is not None, ROLE_RANK.get(m.role, 9), m.joined_on, m.pk))
+    return rows
+
+
 def get_membership(alliance: Alliance, pk) -> AllianceMembership:
     m = alliance.memberships.filter(pk=pk).select_related("organization", "liaison", "committee_member").first()
     if m is None:

@@ -273,7 +273,7 @@ def alliance_list(request):
 def alliance_detail(request, pk):
     user = request.user
     alliance = _alliance(request, pk)
-    memberships = list(selectors.memberships(alliance, active_only=False).order_by("left_on", "role", "joined_on", "pk"))
+    memberships = selectors.member_table(alliance)
     chairs = selectors.duty_chairs(alliance)
     depts = list(selectors.departments(alliance))
     person_ids = {m.liaison_id for m in memberships} | {m.committee_member_id for m in memberships} | {d.head_id for d in depts}
@@ -353,7 +353,7 @@ def member_add(request, pk):
             return _done(request, reverse("orgs:alliance", args=[alliance.pk]),
                          _("%(name)s joined the alliance.") % {"name": m.organization.name})
     return _form_page(request, form=form, title=_("Add a member unit"), action=request.path,
-                      cancel=reverse("orgs:alliance", args=[alliance.pk]), submit=_("Add"), nav="alliances", obj=alliance,
+                      cancel=reverse("orgs:alliance", args=[alliance.pk]), submit=_("Add the member unit"), nav="alliances", obj=alliance,
                       intro=_("Joining the alliance does not change the unit's original party affiliation."))
 
 
@@ -419,7 +419,7 @@ def duty_chair_add(request, pk):
         else:
             return _done(request, reverse("orgs:alliance", args=[alliance.pk]), _("Duty chair term added."))
     return _form_page(request, form=form, title=_("Add a duty chair term"), action=request.path,
-                      cancel=reverse("orgs:alliance", args=[alliance.pk]), submit=_("Add"), nav="alliances", obj=alliance)
+                      cancel=reverse("orgs:alliance", args=[alliance.pk]), submit=_("Add the term"), nav="alliances", obj=alliance)
 
 
 @login_required
