@@ -7,7 +7,7 @@ and logs the read (channel "api").
 import datetime as dt
 from typing import Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from tongxin.core.errors import DomainError, NotFound
 
@@ -221,7 +221,7 @@ def create_person(request, payload: PersonIn):
         if not data[key]:
             data.pop(key)
     person = services.create_person(by=user, **data)
-    return 201, selectors.get_person(user, person.pk)
+    return Status(201, selectors.get_person(user, person.pk))
 
 
 @router.patch("/{int:person_id}", response=PersonDetailOut, summary="Change a person's record")
@@ -266,7 +266,7 @@ def add_role(request, person_id: int, payload: RoleIn):
         organization=_ref(selectors.org_choices(user), payload.organization, "organization", "组织"),
         grid=_grid(user, payload.grid), since=payload.since, reason=payload.reason,
     )
-    return 201, role
+    return Status(201, role)
 
 
 @router.post("/{int:person_id}/roles/{int:role_id}/end", response=RoleOut, summary="End a role (today)")

@@ -40,9 +40,10 @@ def api(client):
         def call(method, path, json=None):
             url = "/api/v1/people" + path
             fn = getattr(client, method.lower())
-            if json is None:
+            if method.lower() == "get":
                 return fn(url, **headers)
-            return fn(url, data=json, content_type="application/json", **headers)
+            # No payload means an empty body (as `curl -X POST` sends), not an empty multipart form.
+            return fn(url, data="" if json is None else json, content_type="application/json", **headers)
 
         call.key = key
         return call
