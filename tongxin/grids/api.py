@@ -7,7 +7,7 @@ masked phone numbers only.
 import datetime as dt
 from typing import Any
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tongxin.core.errors import DomainError, NotFound
 
@@ -212,7 +212,7 @@ def create_grid(request, payload: GridIn):
         by=user, name=payload.name, code=payload.code, level=payload.level, parent=_parent(user, payload.parent),
         organization=_organization(user, payload.organization), geometry=payload.geometry, reason=payload.reason,
     )
-    return 201, _detail(user, grid)
+    return Status(201, _detail(user, grid))
 
 
 @router.patch("/{int:grid_id}", response=GridDetailOut, summary="Change a grid")
@@ -245,7 +245,7 @@ def add_assignment(request, grid_id: int, payload: AssignmentIn):
     person = selectors.get_person_for_assignment(request.user, grid, payload.person)
     role = services.assign_person(grid=grid, person=person, tag=payload.tag, by=request.user, since=payload.since,
                                   reason=payload.reason)
-    return 201, role
+    return Status(201, role)
 
 
 @router.post("/{int:grid_id}/assignments/{int:role_id}/end", response=AssignmentOut, summary="End an assignment (today)")
