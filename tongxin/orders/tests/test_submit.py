@@ -128,8 +128,9 @@ def test_bad_images_are_refused(ow, submit, image_file):
 
 
 def test_png_with_alpha_is_reencoded_as_jpeg(ow, submit, image_file):
-    from django.core.files.uploadedfile import SimpleUploadedFile
     import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     buf = io.BytesIO()
     Image.new("RGBA", (30, 20), (0, 0, 0, 0)).save(buf, format="PNG")
