@@ -97,6 +97,13 @@
       });
     }
 
+    function popupHtml(p) {
+      return '<div class="small text-muted">' + esc(p.level_label) + " · " + esc(p.code) + "</div>" +
+        '<div class="fw-semibold mb-1">' + esc(p.name) + "</div>" +
+        '<div class="small mb-1">' + esc(p.organization) + "</div>" +
+        '<a href="' + detailUrl(p.id) + '" data-testid="popup-detail">' + esc(cfg.text.open) + " ›</a>";
+    }
+
     function addFeature(feature) {
       var p = feature.properties;
       var layer = L.geoJSON(feature);
@@ -104,12 +111,6 @@
         shape.feature = feature;
         shapes.push(shape);
         shape.bindTooltip(esc(p.name) + ' <span class="text-muted">' + esc(p.level_label) + "</span>", { sticky: true });
-        shape.bindPopup(
-          '<div class="small text-muted">' + esc(p.level_label) + " · " + esc(p.code) + "</div>" +
-          '<div class="fw-semibold mb-1">' + esc(p.name) + "</div>" +
-          '<div class="small mb-1">' + esc(p.organization) + "</div>" +
-          '<a href="' + detailUrl(p.id) + '" data-testid="popup-detail">' + esc(cfg.text.open) + " ›</a>"
-        );
       });
       layer.addTo(groups[p.level] || map);
       var center = layer.getBounds().getCenter();
@@ -161,25 +162,30 @@
       });
     });
 
-    // Which grid holds this point? (overview only)
+    // A tap opens the tapped (deepest) grid's card with a link to its page; in the overview it
+    // also asks the server which grid holds the point, and shows the chain under the map.
+    // (A popup bound to each polygon would stop the click before the map sees it.)
     var result = document.getElementById("locate-result");
     var marker = null;
-    if (!focusMode && result) {
-      map.on("click", function (e) {
-        var lng = e.latlng.lng.toFixed(6), lat = e.latlng.lat.toFixed(6);
-        if (marker) marker.setLatLng(e.latlng);
-        else marker = L.circleMarker(e.latlng, { radius: 6, color: "#212529", weight: 2, fillColor: "#ffc107", fillOpacity: 1, interactive: false }).addTo(map);
-        var url = cfg.locate + "?lng=" + encodeURIComponent(lng) + "&lat=" + encodeURIComponent(lat);
-        result.innerHTML = '<span class="small text-muted">' + esc(cfg.text.locating) + "</span>";
-        if (window.htmx) {
-          window.htmx.ajax("GET", url, { target: result, swap: "innerHTML" });
-        } else {
-          fetch(url + "&format=html", { credentials: "same-origin" })
-            .then(function (r) { return r.text(); })
-            .then(function (html) { result.innerHTML = html; });
-        }
-      });
-    }
+    map.on("click", function (e) {
+      var shape = e.propagatedFrom;
+      if (shape && shape.feature) {
+        L.popup({ autoPan: true }).setLatLng(e.latlng).setContent(popupHtml(shape.feature.properties)).openOn(map);
+      }
+      if (focusMode || !result) return;
+      var lng = e.latlng.lng.toFixed(6), lat = e.latlng.lat.toFixed(6);
+      if (marker) marker.setLatLng(e.latlng);
+      else marker = L.circleMarker(e.latlng, { radius: 6, color: "#212529", weight: 2, fillColor: "#ffc107", fillOpacity: 1, interactive: false }).addTo(map);
+      var url = cfg.locate + "?lng=" + encodeURIComponent(lng) + "&lat=" + encodeURIComponent(lat);
+      result.innerHTML = '<span class="small text-muted">' + esc(cfg.text.locating) + "</span>";
+      if (window.htmx) {
+        window.htmx.ajax("GET", url, { target: result, swap: "innerHTML" });
+      } else {
+        fetch(url + "&format=html", { credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) { result.innerHTML = html; });
+      }
+    });
     return map;
   }
 
