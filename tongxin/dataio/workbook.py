@@ -1,21 +1,30 @@
 """Reading uploaded .xlsx files (with the file-level refusals) and writing templates and exports.
 
-Reading uses openpyxl's read-only mode. Merged cells and formulas are found by scanning the
-worksheet XML inside the zip once (read-only mode does not see merged cells, and a text cell
-may legitimately start with "="): both are cheap regular-expression scans over the stream.
+Reading streams the worksheet XML out of the zip with the standard library's C XML parser
+(xml.etree iterparse). We measured openpyxl's read-only mode at about 1 ms per row on our
+machines without lxml (its shared-string table alone builds a rich-text object per string), too
+slow for 100,000 rows; the streamed reader is roughly ten times faster and reads the same cells:
+shared and inline strings, numbers, booleans and date-formatted numbers (via styles.xml).
+Merged cells and formulas are found by a cheap regular-expression scan of the same XML before
+anything is parsed (a text cell may legitimately start with "=", so the <f> element is what
+counts). Templates and exports are written with openpyxl.
 """
 
 import datetime as dt
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from xml.etree.ElementTree import iterparse
 
 from django.conf import settings
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tongxin.core.errors import DomainError
@@ -128,22 +137,157 @@ def cell_text(value) -> str:
     return str(value)
 
 
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_COL_RE = re.compile(r"[A-Z]+")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text_of(el) -> str:
+    """The text of a <si> or <is>: its <t> runs, leaving out phonetic (<rPh>) runs."""
+    out = []
+    for child in el:
+        name = _local(child.tag)
+        if name == "t":
+            out.append(child.text or "")
+        elif name == "r":
+            for t in child:
+                if _local(t.tag) == "t":
+                    out.append(t.text or "")
+    return "".join(out)
+
+
+class XlsxBook:
+    """The parts of an .xlsx needed to read one sheet's values."""
+
+    def __init__(self, path):
+        self.zf = _open_zip(path)
+        names = set(self.zf.namelist())
+        try:
+            wb_root = _parse(self.zf, "xl/workbook.xml")
+            rels = {r.get("Id"): r.get("Target") for r in _parse(self.zf, "xl/_rels/workbook.xml.rels").iter(f"{_PKG_REL}Relationship")}
+        except Exception:
+            raise FileRefused("无法读取这个 Excel 文件：文件可能已损坏或受密码保护，请用 Excel 打开后另存为 .xlsx 再上传") from None
+        self.sheets: list[Sheet] = []
+        for el in wb_root.iter(f"{_NS}sheet"):
+            target = rels.get(el.get(f"{_REL_NS}id"), "")
+            path_in_zip = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            if path_in_zip in names:
+                self.sheets.append(Sheet(el.get("name", ""), path_in_zip))
+        pr = wb_root.find(f"{_NS}workbookPr")
+        self.epoch = CALENDAR_MAC_1904 if pr is not None and pr.get("date1904") in ("1", "true") else CALENDAR_WINDOWS_1900
+        self._names = names
+        self._strings: list[str] | None = None
+        self._date_styles: set[int] | None = None
+
+    @property
+    def strings(self) -> list[str]:
+        if self._strings is None:
+            self._strings = []
+            if "xl/sharedStrings.xml" in self._names:
+                with self.zf.open("xl/sharedStrings.xml") as fh:
+                    for _event, el in iterparse(fh):
+                        if el.tag == f"{_NS}si":
+                            self._strings.append(_text_of(el))
+                            el.clear()
+        return self._strings
+
+    @property
+    def date_styles(self) -> set[int]:
+        """Indexes of cell formats that show a number as a date."""
+        if self._date_styles is None:
+            self._date_styles = set()
+            if "xl/styles.xml" in self._names:
+                root = _parse(self.zf, "xl/styles.xml")
+                custom = {int(n.get("numFmtId")): n.get("formatCode", "") for n in root.iter(f"{_NS}numFmt")}
+                xfs = root.find(f"{_NS}cellXfs")
+                for idx, xf in enumerate(xfs if xfs is not None else []):
+                    fmt_id = int(xf.get("numFmtId", "0"))
+                    code = custom.get(fmt_id) or BUILTIN_FORMATS.get(fmt_id, "")
+                    if is_date_format(code) or 27 <= fmt_id <= 36 or 50 <= fmt_id <= 58:  # 27-36, 50-58: CJK date formats
+                        self._date_styles.add(idx)
+        return self._date_styles
+
+    def rows(self, sheet: Sheet, *, min_row: int = 1, max_col: int | None = None) -> Iterator[tuple[int, list]]:
+        """(row number, [values]) of the sheet, streamed; values are str, int/float, bool, datetime or None."""
+        strings = self.strings
+        date_styles = self.date_styles
+        c_tag, v_tag, is_tag, row_tag = f"{_NS}c", f"{_NS}v", f"{_NS}is", f"{_NS}row"
+        expected_row = 0
+        with self.zf.open(sheet.xml_path) as fh:
+            values: dict[int, object] = {}
+            next_col = 1
+            for _event, el in iterparse(fh):
+                tag = el.tag
+                if tag == c_tag:
+                    ref = el.get("r")
+                    col = column_index_from_string(_COL_RE.match(ref).group()) if ref else next_col
+                    next_col = col + 1
+                    if max_col and col > max_col:
+                        continue
+                    kind = el.get("t", "n")
+                    if kind == "inlineStr":
+                        inline = el.find(is_tag)
+                        value = _text_of(inline) if inline is not None else ""
+                    else:
+                        raw = el.findtext(v_tag)
+                        if raw is None:
+                            value = None
+                        elif kind == "s":
+                            value = strings[int(raw)]
+                        elif kind in ("str", "e"):
+                            value = raw
+                        elif kind == "b":
+                            value = raw == "1"
+                        else:
+                            value = float(raw)
+                            if value.is_integer() and abs(value) < 1e15:
+                                value = int(value)
+                            if int(el.get("s", "0")) in date_styles:
+                                value = from_excel(value, self.epoch)
+                    if value is not None and value != "":
+                        values[col] = value
+                elif tag == row_tag:
+                    number = int(el.get("r") or expected_row + 1)
+                    expected_row = number
+                    if number >= min_row:
+                        width = max_col or (max(values) if values else 0)
+                        yield number, [values.get(i) for i in range(1, width + 1)]
+                    values = {}
+                    next_col = 1
+                    el.clear()
+
+    def close(self):
+        self.zf.close()
+
+
+def _parse(zf: zipfile.ZipFile, name: str):
+    from xml.etree.ElementTree import parse
+
+    with zf.open(name) as fh:
+        return parse(fh).getroot()
+
+
 @dataclass
 class Upload:
     """An opened, checked upload: its columns, and an iterator over (row number, {key: text})."""
 
     kind: str
-    columns: list[Column]
+    columns: list[Column | None]
     estimated_rows: int
-    _wb: object
-    _ws: object
+    book: XlsxBook
+    sheet: Sheet
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
         max_rows = settings.IMPORT_MAX_ROWS
         keys = [c.key if c else None for c in self.columns]
         width = len(keys)
         count = 0
-        for number, values in enumerate(self._ws.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
+        for number, values in self.book.rows(self.sheet, min_row=2, max_col=width):
             if not any(v is not None and v != "" for v in values):
                 continue
             count += 1
@@ -152,51 +296,59 @@ class Upload:
             yield number, {k: cell_text(v) for k, v in zip(keys, values, strict=False) if k}
 
     def close(self):
-        self._wb.close()
+        self.book.close()
 
 
-def _pick_sheet(wb, kind: str):
+def _pick_sheet(book: XlsxBook, kind: str) -> Sheet:
     wanted = SHEET_TITLES[kind]
-    if wanted in wb.sheetnames:
-        return wb[wanted]
-    for name in wb.sheetnames:
-        if name != INSTRUCTIONS_TITLE:
-            return wb[name]
+    for sheet in book.sheets:
+        if sheet.title == wanted:
+            return sheet
+    for sheet in book.sheets:
+        if sheet.title != INSTRUCTIONS_TITLE:
+            return sheet
     raise FileRefused("文件中没有工作表")
+
+
+_DIMENSION_RE = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*\d*:?[A-Z]+(\d+)"')
+
+
+def _estimated_rows(zf: zipfile.ZipFile, sheet: Sheet) -> int:
+    with zf.open(sheet.xml_path) as fh:
+        head = fh.read(4096)
+    m = _DIMENSION_RE.search(head)
+    return max(0, int(m.group(1)) - 1) if m else 0
 
 
 def open_upload(path, kind: str) -> Upload:
     """Open `path` as an import of `kind`; refuse the whole file with a clear message when it cannot be used."""
-    zf = _open_zip(path)
+    book = XlsxBook(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception:
-        raise FileRefused("无法读取这个 Excel 文件：文件可能已损坏或受密码保护，请用 Excel 打开后另存为 .xlsx 再上传") from None
-    ws = _pick_sheet(wb, kind)
-    merged, formulas = scan_sheet_xml(zf, ws._worksheet_path)
-    zf.close()
-    if merged:
-        wb.close()
-        raise FileRefused(f"工作表“{ws.title}”含有合并单元格（{'、'.join(merged)}）：请取消合并，每个单元格只填一个值")
-    if formulas:
-        wb.close()
-        raise FileRefused(f"工作表“{ws.title}”的单元格 {'、'.join(formulas)} 含有公式：请把公式转换为数值"
-                          "（复制后“选择性粘贴→数值”）再上传")
-    header_row = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), None)
-    if not header_row or not any(header_row):
-        wb.close()
-        raise FileRefused(f"工作表“{ws.title}”第 1 行没有表头：请使用下载的模板填写")
-    try:
+        sheet = _pick_sheet(book, kind)
+        merged, formulas = scan_sheet_xml(book.zf, sheet.xml_path)
+        if merged:
+            raise FileRefused(f"工作表“{sheet.title}”含有合并单元格（{'、'.join(merged)}）：请取消合并，每个单元格只填一个值")
+        if formulas:
+            raise FileRefused(f"工作表“{sheet.title}”的单元格 {'、'.join(formulas)} 含有公式：请把公式转换为数值"
+                              "（复制后“选择性粘贴→数值”）再上传")
+        max_rows = settings.IMPORT_MAX_ROWS
+        estimated = _estimated_rows(book.zf, sheet)
+        if estimated > max_rows * 2:  # the dimension counts blank rows too; the exact check is in Upload.rows()
+            raise FileRefused(f"文件约有 {estimated:,} 行，超过 {max_rows:,} 行数据的上限：请拆分成几个文件分别导入")
+        header_row = None
+        for number, values in book.rows(sheet):
+            header_row = values if number == 1 else None
+            break
+        if not header_row or not any(header_row):
+            raise FileRefused(f"工作表“{sheet.title}”第 1 行没有表头：请使用下载的模板填写")
         columns = _match_columns(kind, header_row)
     except FileRefused:
-        wb.close()
+        book.close()
         raise
-    max_rows = settings.IMPORT_MAX_ROWS
-    estimated = max(0, (ws.max_row or 1) - 1)
-    if estimated > max_rows * 2:  # the dimension record counts blank rows too; the exact check is in rows()
-        wb.close()
-        raise FileRefused(f"文件约有 {estimated:,} 行，超过 {max_rows:,} 行数据的上限：请拆分成几个文件分别导入")
-    return Upload(kind=kind, columns=columns, estimated_rows=estimated, _wb=wb, _ws=ws)
+    except Exception:
+        book.close()
+        raise FileRefused("无法读取这个 Excel 文件：文件可能已损坏，请用 Excel 打开后另存为 .xlsx 再上传") from None
+    return Upload(kind=kind, columns=columns, estimated_rows=estimated, book=book, sheet=sheet)
 
 
 def _match_columns(kind: str, header_row) -> list[Column | None]:

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from tongxin.audit.models import Event
@@ -14,7 +16,7 @@ def good_rows():
         person_row(name="王小明", sex="男", phone="13900000011", organization="甲社区党委", community="甲社区党委", tags="居民、志愿者",
                    address="幸福路 88 号 3 幢 201 室"),
         person_row(name="陈红", phone="13900000012", id_number="110105194912310046", organization="甲医院",
-                   branch="甲社区第一党支部", joined_on="2001-07-01", full_member_on="2002/7/1", status="正式党员", work_unit="甲医院"),
+                   branch="甲社区第一党支部", joined_on=dt.date(2001, 7, 1), full_member_on="2002/7/1", status="正式党员", work_unit="甲医院"),
         person_row(name="林芳", phone=13900000013, organization="甲社区党委", tags="党员", branch="甲社区第一党支部", status="预备党员"),
     ]
 
@@ -65,7 +67,7 @@ def test_confirm_imports_everything_with_history_and_one_event(world, start_job,
     assert chen.sex == "F" and str(chen.birth_date) == "1949-12-31"
     profile = PartyMemberProfile.objects.get(person=chen)
     assert profile.branch == world.branch_a and profile.in_service and profile.work_unit == world.unit_a
-    assert str(profile.full_member_on) == "2002-07-01"
+    assert str(profile.full_member_on) == "2002-07-01" and profile.joined_on == dt.date(2001, 7, 1)  # a real Excel date cell
     assert PersonRole.objects.get(person=chen).tag == "party_member"
     assert PartyMemberProfile.objects.get(person__name="林芳").status == "probationary"
     # history: one "created" row per person, by the importing user, with the job as the reason
