@@ -155,9 +155,13 @@ def _check_parent(level: int, parent: Grid | None) -> None:
             )
 
 
-def _check_organization(organization, parent: Grid | None) -> None:
+def _check_organization(organization, parent: Grid | None, level: int | None = None) -> None:
+    from tongxin.orgs.models import OrgKind
+
     if organization is None:
         raise DomainError("请选择所属组织", field="organization")
+    if level == GridLevel.STREET and organization.kind != OrgKind.STREET_COMMITTEE:
+        raise DomainError("街道级网格的所属组织应为街道党工委", field="organization")
     if organization.archived_at is not None:
         raise DomainError(f"组织“{organization.name}”已归档，不能负责网格", field="organization")
     if parent is not None and not organization.path.startswith(parent.organization.path):
@@ -215,7 +219,7 @@ def create_grid(*, by, name: str, code: str, level: int, organization, parent: G
     _check_parent(level, parent)
     if parent is not None:
         ensure_can(by, P.VIEW_GRIDS, parent.organization, "所选上级网格不在您的权限范围内")
-    _check_organization(organization, parent)
+    _check_organization(organization, parent, level)
     geometry = clean_geometry(geometry)
     _check_placement(geometry, parent)
     grid = Grid(name=name, code=code, level=level, parent=parent, organization=organization)
@@ -269,8 +273,8 @@ def update_grid(*, grid: Grid, by, reason: str = "", **data) -> Grid:
         if organization.pk != grid.organization_id:
             ensure_can(by, P.MANAGE_GRIDS, organization, "您无权将网格交给该组织（超出您的组织范围）")
         changed["organization"] = organization
-    if organization.pk != grid.organization_id or parent != grid.parent:
-        _check_organization(organization, parent)
+    if organization.pk != grid.organization_id or parent != grid.parent or level != grid.level:
+        _check_organization(organization, parent, level)
     if organization.pk != grid.organization_id:
         stray = grid.children.exclude(organization__path__startswith=organization.path).first()
         if stray is not None:

@@ -154,7 +154,7 @@ def grid_create(request):
     user = request.user
     if not selectors.can_create(user):
         raise DjangoPermissionDenied(_("Your role cannot create grids."))
-    initial = {}
+    initial = {"level": GridLevel.GRID}
     if str(request.GET.get("parent", "")).isdigit():
         parent = selectors.visible_grids(user).filter(pk=int(request.GET["parent"])).first()
         if parent is not None:

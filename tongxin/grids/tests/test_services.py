@@ -88,6 +88,12 @@ def test_invalid_level_and_code_are_named(grids, world):
     assert exc.value.field == "name"
 
 
+def test_street_level_grid_belongs_to_a_street_committee(world):
+    with pytest.raises(DomainError) as exc:
+        services.create_grid(by=world.dispatcher_a, name="假街道", code="FAKE", level=GridLevel.STREET, organization=world.community_a)
+    assert exc.value.field == "organization" and "街道党工委" in exc.value.message
+
+
 def test_organisation_must_lie_under_the_parents(grids, world):
     with pytest.raises(DomainError) as exc:
         services.create_grid(by=world.admin, name="错位网格", code="X1", level=3, organization=world.community_b, parent=grids.com_a)
