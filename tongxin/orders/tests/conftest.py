@@ -106,3 +106,34 @@ def image_file():
         return SimpleUploadedFile(name, make_image(fmt, **kw), content_type="image/jpeg")
 
     return _file
+
+
+@pytest.fixture
+def api(db):
+    """api(user)(method, path, json=None, **headers) calls /api/v1/orders with a bearer token of `user`."""
+    from tongxin.accounts.services import create_api_token
+
+    from django.test import Client
+
+    from tongxin.accounts import permissions as P
+    from tongxin.accounts.scope import has_perm
+
+    def for_user(user):
+        headers = {}
+        c = Client()
+        if user is not None and has_perm(user, P.MANAGE_TOKENS):
+            _, key = create_api_token(user=user, name="测试集成")
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+        elif user is not None:
+            c.force_login(user)  # residents and members use the browser session
+
+        def call(method, path, json=None, **extra):
+            url = "/api/v1/orders" + path
+            fn = getattr(c, method.lower())
+            if json is None:
+                return fn(url, **headers, **extra)
+            return fn(url, data=json, content_type="application/json", **headers, **extra)
+
+        return call
+
+    return for_user
