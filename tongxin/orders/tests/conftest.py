@@ -111,12 +111,11 @@ def image_file():
 @pytest.fixture
 def api(db):
     """api(user)(method, path, json=None, **headers) calls /api/v1/orders with a bearer token of `user`."""
-    from tongxin.accounts.services import create_api_token
-
     from django.test import Client
 
     from tongxin.accounts import permissions as P
     from tongxin.accounts.scope import has_perm
+    from tongxin.accounts.services import create_api_token
 
     def for_user(user):
         headers = {}
