@@ -55,3 +55,22 @@ def test_organisation_errors_name_row_and_column(world, start_job):
     assert (7, "名称") not in got
     assert "上级组织不能为空" in got[(9, "上级组织")]
     assert got[(10, "上级组织")] == "上级组织不能是它自己"
+
+
+def test_orm_fallback_path_writes_the_same(world, start_job, confirm_job, monkeypatch):
+    """Backends without the executemany fast path go through bulk_create; the result is the same."""
+    from tongxin.people.models import Person
+
+    from .conftest import PEOPLE_HEADERS, person_row
+
+    monkeypatch.setattr("tongxin.dataio.importers.fast_path", lambda: False)
+    rows = [org_row(name="乙级支部", kind="党支部", parent="甲级总支"), org_row(name="甲级总支", kind="党总支", parent="甲社区党委")]
+    job = confirm_job(start_job(world.dispatcher_a, "organizations", xlsx(ORG_HEADERS, rows)), world.dispatcher_a)
+    assert job.status == ImportStatus.DONE, job.message
+    general, branch = Organization.objects.get(name="甲级总支"), Organization.objects.get(name="乙级支部")
+    assert branch.path == f"{general.path}{branch.pk}/" and general.parent == world.community_a
+    people = [person_row(name="王小明", phone="13900000011", organization="甲社区党委", tags="党员", branch="乙级支部")]
+    job = confirm_job(start_job(world.dispatcher_a, "people", xlsx(PEOPLE_HEADERS, people)), world.dispatcher_a)
+    assert job.status == ImportStatus.DONE, job.message
+    wang = Person.objects.get(name="王小明")
+    assert wang.party_profile.branch == branch and wang.history.count() == 1
