@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.submit, name="new"),
+    path("mine/", views.mine, name="mine"),
+    path("track/", views.track_lookup, name="track_lookup"),
+    path("t/<str:number>/", views.track, name="track"),
+    path("t/<str:number>/<str:action>/", views.resident_action, name="resident_action"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("unit/", views.unit_inbox, name="unit_inbox"),
+    path("wall/", views.wall, name="wall"),
+    path("wishes/", views.wishes, name="wishes"),
+    path("figures/", views.figures, name="figures"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("<int:pk>/act/<str:action>/", views.act, name="act"),
+]

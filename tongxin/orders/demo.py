@@ -1,0 +1,50 @@
+"""A few demo requests on top of core.demo (logins dispatcher, liaison, resident, member), made
+through the services so they carry the same events as real use."""
+
+from django.db import transaction
+
+from tongxin.accounts.models import User
+from tongxin.orders import services
+from tongxin.orders.models import Kind, ServiceRequest
+
+TEXTS = [
+    ("小区东门路灯坏了三天，晚上很黑", "publish"),
+    ("楼道里堆满纸箱杂物，有消防隐患", "done"),
+    ("家里独居老人行动不便，希望有人帮忙买菜", "accepted"),
+    ("路边有流动摊贩占道经营，影响通行", "dispatched"),
+    ("小区里树枝快压到电线了，需要修剪", "submitted"),
+    ("楼上邻居装修噪音太大，晚上十点还在施工", "submitted"),
+]
+
+
+@transaction.atomic
+def build_demo_orders() -> int:
+    users = {u.username: u for u in User.objects.filter(username__in=["dispatcher", "liaison", "resident", "member"])}
+    if len(users) < 4 or ServiceRequest.objects.exists():
+        return 0
+    resident, dispatcher, liaison, member = users["resident"], users["dispatcher"], users["liaison"], users["member"]
+    unit = liaison.role_assignments.first().organization
+    n = 0
+    for text, until in TEXTS:
+        req = services.submit_request(by=resident, text=text)
+        n += 1
+        if until == "submitted":
+            continue
+        services.dispatch(req=req, by=dispatcher, unit=unit, use_suggestion=True)
+        if until == "dispatched":
+            continue
+        services.accept(req=req, by=liaison)
+        if until == "accepted":
+            continue
+        services.update_progress(req=req, by=liaison, note="已安排人员到现场查看")
+        services.complete(req=req, by=liaison, result="已处理完毕，现场已恢复正常")
+        if until == "done":
+            continue
+        services.rate(req=req, by=resident, rating=5, comment="处理得很及时，谢谢")
+        services.publish(req=req, by=dispatcher)
+    wish = services.submit_request(by=resident, kind=Kind.WISH, text="希望有人教我用智能手机在网上挂号")
+    services.post_wish(req=wish, by=dispatcher)
+    wish2 = services.submit_request(by=resident, kind=Kind.WISH, text="孩子想要几本课外读物")
+    services.post_wish(req=wish2, by=dispatcher)
+    services.claim_wish(req=wish2, by=member)
+    return n + 2

@@ -1,0 +1,337 @@
+"""Pages of the service loop. Thin: parse input, call a selector or a service, render.
+
+Public (no login): the submit form, the tracking page (with the rating form when the visitor
+holds the request's key), the results wall and the micro-wish wall.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tongxin.accounts import permissions as P
+from tongxin.accounts.scope import has_perm
+from tongxin.core.errors import DomainError, NotFound
+from tongxin.orgs.models import Organization
+
+from . import selectors, services, workflow
+from .api import allowed_for
+from .models import Category, Channel, Kind, ServiceRequest, Status
+
+PER_PAGE = 30
+
+
+def _int(value):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _org(pk):
+    return Organization.objects.filter(pk=pk, archived_at__isnull=True).first() if pk else None
+
+
+def _request(request, pk) -> ServiceRequest:
+    try:
+        return selectors.get_request(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def index(request):
+    user = request.user
+    if user.is_authenticated and has_perm(user, P.DISPATCH_ORDERS):
+        return redirect("orders:inbox")
+    if user.is_authenticated and has_perm(user, P.HANDLE_ORDERS):
+        return redirect("orders:unit_inbox")
+    return redirect("orders:new")
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+def submit(request):
+    user = request.user
+    kind = request.POST.get("kind") or request.GET.get("kind") or Kind.SERVICE
+    kind = kind if kind in Kind.values else Kind.SERVICE
+    staff = user.is_authenticated and has_perm(user, P.ENTER_ORDERS)
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        channel = values.get("channel") or (Channel.PATROL if kind == Kind.GRID_REPORT else Channel.WEB)
+        if not staff:
+            channel = Channel.WEB
+        try:
+            req = services.submit_request(
+                by=user, kind=kind, text=values.get("text", ""), title=values.get("title", ""),
+                community=_org(_int(values.get("community"))),
+                category=Category.objects.filter(pk=_int(values.get("category"))).first() if _int(values.get("category")) else None,
+                lng=values.get("lng") or None, lat=values.get("lat") or None, address=values.get("address", ""),
+                contact_name=values.get("contact_name", ""), contact_phone=values.get("contact_phone", ""),
+                photos=request.FILES.getlist("photos"), idempotency_key=values.get("idempotency_key", ""), channel=channel,
+            )
+        except DomainError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            messages.success(request, _("Received. Your tracking number is %(number)s.") % {"number": req.tracking_number})
+            url = reverse("orders:track", args=[req.tracking_number])
+            return redirect(f"{url}?k={req.access_key}")
+    communities = selectors.public_communities()
+    alliance = services.alliance_for(person.community) if person and person.community_id else None
+    ctx = {
+        "nav_active": "orders", "kind": kind, "kinds": Kind.choices if staff else [(k, label) for k, label in Kind.choices if k in (Kind.SERVICE, Kind.WISH)],
+        "staff": staff, "errors": errors, "values": values, "communities": communities,
+        "categories": selectors.categories_for(alliance) if alliance else Category.objects.none(),
+        "person": person, "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
+        "channels": [(c, label) for c, label in Channel.choices if c in (Channel.PHONE, Channel.VISIT, Channel.PATROL, Channel.WEB)],
+        "default_community": person.community_id if person else None,
+        "MAP_TILE_URL": getattr(settings, "MAP_TILE_URL", ""),
+    }
+    return render(request, "orders/submit.html", ctx, status=400 if errors else 200)
+
+
+def track(request, number):
+    try:
+        req = selectors.get_by_tracking(number)
+    except NotFound:
+        raise Http404 from None
+    key = request.GET.get("k", "") or request.POST.get("k", "")
+    is_resident = workflow.is_resident(request.user, req, key)
+    ctx = {
+        "req": req, "key": key if is_resident else "", "is_resident": is_resident,
+        "timeline": selectors.timeline(req, public_only=True),
+        "can_rate": is_resident and req.status == Status.DONE,
+        "can_cancel": is_resident and "cancel" in allowed_for(req, request.user, key),
+        "proof": selectors.photos(req, stages=["proof"]) if req.status in selectors.DONE_STATUSES else [],
+        "can_view_detail": request.user.is_authenticated and selectors.visible_requests(request.user).filter(pk=req.pk).exists(),
+        "stars": range(1, 6),
+    }
+    return render(request, "orders/track.html", ctx)
+
+
+def track_lookup(request):
+    number = (request.GET.get("number") or "").strip().upper()
+    if number:
+        return redirect("orders:track", number=number)
+    return redirect("orders:new")
+
+
+@require_POST
+def resident_action(request, number, action):
+    """Rate, thank or cancel from the tracking page (the key in the link identifies the resident)."""
+    try:
+        req = selectors.get_by_tracking(number)
+    except NotFound:
+        raise Http404 from None
+    key = request.POST.get("k", "")
+    try:
+        if action == "rate":
+            services.rate(req=req, by=request.user, key=key, rating=request.POST.get("rating"), comment=request.POST.get("comment", ""))
+            messages.success(request, _("Thank you for your rating."))
+        elif action == "cancel":
+            services.cancel(req=req, by=request.user, key=key, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The request was cancelled."))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    url = reverse("orders:track", args=[req.tracking_number])
+    return redirect(f"{url}?k={key}" if key else url)
+
+
+@login_required
+def mine(request):
+    qs = selectors.my_requests(request.user)
+    return render(request, "orders/mine.html", {"nav_active": "orders", "page": Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))})
+
+
+# --- dispatcher and unit ------------------------------------------------------------------------
+
+STATUS_FILTERS = {
+    "": None, "all": [], "waiting": selectors.INBOX_STATUSES, "working": selectors.UNIT_STATUSES,
+    "done": [Status.DONE], "rated": [Status.RATED], "published": [Status.PUBLISHED],
+    "wishes": [Status.SUBMITTED, Status.OPEN], "closed": [Status.CANCELLED, Status.MERGED],
+}
+
+
+def _suggested_unit(req):
+    pk = (req.suggestion or {}).get("unit_id")
+    return Organization.objects.filter(pk=pk).first() if pk else None
+
+
+@login_required
+def inbox(request):
+    user = request.user
+    if not has_perm(user, P.DISPATCH_ORDERS):
+        raise Http404
+    status_key = request.GET.get("status", "")
+    status_key = status_key if status_key in STATUS_FILTERS else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    category = Category.objects.filter(pk=_int(request.GET.get("category"))).first() if _int(request.GET.get("category")) else None
+    q = request.GET.get("q", "").strip()
+    qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    for req in page.object_list:
+        req.suggested_unit = _suggested_unit(req)
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx = {"nav_active": "orders", "page": page, "status_key": status_key, "kind": kind, "category": category, "q": q,
+           "querystring": params.urlencode(), "kinds": Kind.choices,
+           "categories": Category.objects.filter(active=True).order_by("alliance", "sort"),
+           "status_filters": [("", _("Waiting for dispatch")), ("working", _("In hand")), ("done", _("Done, not rated")),
+                              ("rated", _("Rated")), ("published", _("Published")), ("closed", _("Cancelled or merged")),
+                              ("all", _("All"))]}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "orders/_inbox_results.html", ctx)
+    return render(request, "orders/inbox.html", ctx)
+
+
+@login_required
+def unit_inbox(request):
+    user = request.user
+    status_key = request.GET.get("status", "")
+    status = {"": None, "done": selectors.DONE_STATUSES, "all": []}.get(status_key)
+    qs = selectors.unit_inbox(user, status=status, q=request.GET.get("q", ""))
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/unit_inbox.html", {"nav_active": "orders", "page": page, "status_key": status_key})
+
+
+def _detail_context(request, req, **extra):
+    user = request.user
+    actions = allowed_for(req, user)
+    units = []
+    if "dispatch" in actions and req.alliance_id:
+        from tongxin.orgs.models import AllianceMembership
+
+        members = AllianceMembership.objects.filter(alliance_id=req.alliance_id, left_on__isnull=True).select_related("organization")
+        units = [m.organization for m in members if m.organization.archived_at is None and m.organization.kind not in (
+            "street_committee", "joint_committee")]
+        units = sorted({u.pk: u for u in [req.community, *units]}.values(), key=lambda u: (u.pk != req.community_id, u.path))
+    ctx = {
+        "nav_active": "orders", "req": req, "actions": actions, "timeline": selectors.timeline(req),
+        "photos": selectors.photos(req), "can_reveal": services.can_reveal(user, req),
+        "suggested_unit": _suggested_unit(req), "units": units,
+        "categories": selectors.categories_for(req.alliance) if req.alliance_id else [],
+        "is_dispatcher": workflow.is_dispatcher(user, req), "stars": range(1, 6),
+        "can_view_history": has_perm(user, P.VIEW_AUDIT, req.community),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@login_required
+def detail(request, pk):
+    req = _request(request, pk)
+    return render(request, "orders/detail.html", _detail_context(request, req))
+
+
+@login_required
+@require_POST
+def act(request, pk, action):
+    user = request.user
+    if action == "claim":
+        req = ServiceRequest.objects.filter(pk=pk, kind=Kind.WISH).select_related("community", "assigned_unit").first()
+        if req is None:
+            raise Http404
+    else:
+        req = _request(request, pk)
+    p = request.POST
+    try:
+        if action == "dispatch":
+            services.dispatch(req=req, by=user, unit=_org(_int(p.get("unit"))),
+                              category=Category.objects.filter(pk=_int(p.get("category"))).first() if _int(p.get("category")) else None,
+                              note=p.get("note", ""), use_suggestion=p.get("use_suggestion") == "1")
+        elif action == "inquire":
+            services.inquire(req=req, by=user, note=p.get("note", ""))
+        elif action == "post":
+            services.post_wish(req=req, by=user, note=p.get("note", ""))
+        elif action == "claim":
+            unit = _org(_int(p.get("unit")))
+            services.claim_wish(req=req, by=user, unit=unit, note=p.get("note", ""))
+        elif action == "accept":
+            services.accept(req=req, by=user, note=p.get("note", ""))
+        elif action == "decline":
+            services.decline(req=req, by=user, reason=p.get("reason", ""))
+        elif action == "progress":
+            services.update_progress(req=req, by=user, note=p.get("note", ""), photos=request.FILES.getlist("photos"))
+        elif action == "complete":
+            services.complete(req=req, by=user, result=p.get("result", ""), photos=request.FILES.getlist("photos"))
+        elif action == "rate":
+            services.rate(req=req, by=user, rating=p.get("rating"), comment=p.get("comment", ""))
+        elif action == "publish":
+            services.publish(req=req, by=user, public_text=p.get("public_text", ""))
+        elif action == "cancel":
+            services.cancel(req=req, by=user, reason=p.get("reason", ""))
+        elif action == "merge":
+            into = selectors.visible_requests(user).filter(tracking_number=(p.get("into") or "").strip().upper()).first()
+            if into is None:
+                raise DomainError("请填写要合并到的工单编号（须在您的权限范围内）", field="into")
+            services.merge(req=req, into=into, by=user, note=p.get("note", ""))
+        else:
+            raise Http404
+    except DomainError as exc:
+        if request.htmx:
+            return render(request, "orders/_row_error.html", {"req": req, "error": exc.message}, status=200)
+        messages.error(request, exc.message)
+    else:
+        if request.htmx:
+            req.refresh_from_db()
+            return render(request, "orders/_row_done.html", {"req": req, "action": action})
+        messages.success(request, _("Saved: %(action)s.") % {"action": workflow.ACTION_LABELS.get(action, action)})
+    if action == "claim":
+        return redirect("orders:wishes")
+    return redirect("orders:detail", pk=req.pk)
+
+
+@login_required
+@require_POST
+def reveal(request, pk):
+    req = _request(request, pk)
+    try:
+        phone = services.reveal_contact(req=req, by=request.user, purpose=request.POST.get("purpose", ""))
+    except DomainError as exc:
+        return HttpResponse(f'<span class="text-danger">{exc.message}</span>')
+    return render(request, "orders/_revealed.html", {"phone": phone})
+
+
+# --- public walls and figures --------------------------------------------------------------------
+
+def wall(request):
+    community = _org(_int(request.GET.get("community")))
+    rows = selectors.wall(community=community, limit=30)
+    return render(request, "orders/wall.html", {"nav_active": "wall", "rows": rows, "community": community,
+                                                "communities": selectors.public_communities()})
+
+
+def wishes(request):
+    user = request.user
+    community = _org(_int(request.GET.get("community")))
+    rows = list(selectors.wish_wall(community=community))
+    for r in rows:
+        r.public_text_safe = services.redact(r.text, names=[r.contact_name])
+    can_claim = user.is_authenticated and has_perm(user, P.CLAIM_WISHES)
+    my_units = []
+    if user.is_authenticated and has_perm(user, P.HANDLE_ORDERS):
+        from tongxin.accounts.scope import roles_of
+
+        my_units = [a.organization for a in roles_of(user) if a.role == "liaison"]
+    return render(request, "orders/wishes.html", {"nav_active": "wishes", "rows": rows, "can_claim": can_claim,
+                                                  "my_units": my_units, "community": community,
+                                                  "communities": selectors.public_communities()})
+
+
+@login_required
+def figures(request):
+    if not selectors.can_view_figures(request.user):
+        raise Http404
+    by = "community" if request.GET.get("by") == "community" else "unit"
+    rows = selectors.figures(request.user, by=by)
+    return render(request, "orders/figures.html", {"nav_active": "orders", "rows": rows, "by": by,
+                                                   "definitions": selectors.FIGURE_DEFINITIONS})
