@@ -18,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import connection
 from django.db.models import Q
@@ -356,7 +357,7 @@ def write_people(user, rows: list[PersonRow], *, reason: str) -> list[int]:
     people, roles, profiles = [], [], []
     for r, pk in zip(rows, ids, strict=True):
         v = r.values
-        person = Person(name=v["name"])  # only to reuse apply_sensitive (encrypt, hash, mask)
+        person = SimpleNamespace()  # apply_sensitive only sets the encrypted, hashed and masked attributes
         people_services.apply_sensitive(person, v)
         people.append({
             "id": pk, "name": v["name"], "sex": v.get("sex", ""), "ethnicity": v.get("ethnicity", ""), "birth_date": v.get("birth_date"),
@@ -702,14 +703,18 @@ def _insert_many(model, rows: list[dict], *, skip_auto: bool = False) -> None:
     cols, spec = _columns(model, skip_auto=skip_auto)
     qn = connection.ops.quote_name
     sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
+    plain = [(attname, default) for attname, _conv, default in spec]
+    converted = [(i, conv, {}) for i, (_a, conv, _d) in enumerate(spec) if conv is not None]
     params = []
     for row in rows:
-        values = []
-        for attname, conv, default in spec:
-            value = row.get(attname, default)
-            if conv is not None and value is not None:
-                value = conv(value)
-            values.append(value)
+        values = [row.get(attname, default) for attname, default in plain]
+        for i, conv, memo in converted:  # the same few dates and "now" repeat: adapt each once
+            value = values[i]
+            if value is not None:
+                out = memo.get(value)
+                if out is None:
+                    out = memo[value] = conv(value)
+                values[i] = out
         params.append(values)
     with connection.cursor() as cur:
         for i in range(0, len(params), 5000):
