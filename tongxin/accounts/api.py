@@ -1,6 +1,6 @@
 """Accounts over the API: who am I, and the logins an admin manages (same scope as the pages)."""
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.selectors import manageable_organizations
@@ -89,7 +89,7 @@ def create_user(request, data: AccountIn):
         raise DomainError("人员不存在或不在您的权限范围内", field="person_id")
     user, password = services.create_account(by=request.user, username=data.username, person=person, role=data.role,
                                              organization=_org(request.user, data.organization_id), reason=data.reason)
-    return 201, AccountCreated(user=_out(user), temporary_password=password)
+    return Status(201, AccountCreated(user=_out(user), temporary_password=password))
 
 
 @router.post("/users/{int:user_id}/roles", response=UserOut, summary="增加角色")
