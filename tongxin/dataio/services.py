@@ -116,12 +116,18 @@ def _error_fields(errors: list) -> dict:
     return {"errors": stored, "error_count": len(errors)}
 
 
-def read_rows(job: ImportJob) -> list[tuple[int, dict]]:
+def read_rows(job: ImportJob, progress=None) -> list[tuple[int, dict]]:
     """Parse the upload (raising FileRefused for file-level problems)."""
     upload = workbook.open_upload(job.file.path, job.kind)
     try:
-        ImportJob.objects.filter(pk=job.pk).update(progress_total=upload.estimated_rows)
-        return list(upload.rows())
+        # The bar covers reading (first half) and checking (second half).
+        ImportJob.objects.filter(pk=job.pk).update(progress_total=2 * max(upload.estimated_rows, 1))
+        rows = []
+        for item in upload.rows():
+            rows.append(item)
+            if progress and len(rows) % 2000 == 0:
+                progress(len(rows))
+        return rows
     finally:
         upload.close()
 
@@ -131,19 +137,23 @@ def run_validation(job_id: int) -> ImportJob | None:
     job = ImportJob.objects.filter(pk=job_id).select_related("created_by").first()
     if job is None or job.status != S.UPLOADED or not transition(job, to=S.VALIDATING, progress_done=0):
         return job
+    last = [0.0]
+
+    def progress(done: int, offset: int = 0) -> None:
+        if time.monotonic() - last[0] > 0.3:
+            last[0] = time.monotonic()
+            ImportJob.objects.filter(pk=job.pk).update(progress_done=offset + done)
+
     try:
-        rows = read_rows(job)
+        rows = read_rows(job, progress)
         job.total_rows = len(rows)
-        ImportJob.objects.filter(pk=job.pk).update(progress_total=len(rows), total_rows=len(rows))
+        ImportJob.objects.filter(pk=job.pk).update(progress_total=2 * len(rows), progress_done=len(rows), total_rows=len(rows))
         job.file.storage.save(_rows_name(job), ContentFile(json.dumps(rows, ensure_ascii=False).encode()))
-        last = [time.monotonic()]
 
-        def progress(done: int) -> None:
-            if time.monotonic() - last[0] > 0.3:
-                last[0] = time.monotonic()
-                ImportJob.objects.filter(pk=job.pk).update(progress_done=done)
+        def check_progress(done: int) -> None:
+            progress(done, len(rows))
 
-        result = _validator(job.kind)(job.created_by, rows, progress=progress)
+        result = _validator(job.kind)(job.created_by, rows, progress=check_progress)
     except workbook.FileRefused as exc:
         transition(job, to=S.INVALID, message=exc.message, errors=[{"row": 0, "column": "", "message": exc.message}],
                    error_count=1, finished_at=timezone.now())

@@ -81,7 +81,7 @@ def test_running_job_polls_every_second(client_a, world):
     job = ImportJob.objects.create(kind="people", created_by=world.dispatcher_a, status="validating", progress_done=50,
                                    progress_total=200, file="imports/x.xlsx")
     body = client_a.get(f"/data/jobs/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
-    assert 'hx-trigger="every 1s"' in body and "25%" in body and "正在检查" in body
+    assert 'hx-trigger="every 1s"' in body and "25%" in body and "正在读取并检查" in body
 
 
 def test_upload_refusal_shown_on_the_form(client_a):
