@@ -4,6 +4,7 @@ Every handler reads through the same selectors as the pages, so scoping is ident
 """
 
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from tongxin.accounts.services import user_for_key
@@ -44,6 +45,21 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     return api.create_response(request, {"detail": exc.message, "field": exc.field, "code": exc.code}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(
+        request, {"detail": "未登录或令牌无效：请登录，或在请求头中提供 Authorization: Bearer <令牌>", "code": "unauthenticated"}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    fields = [".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "form", "data")) for e in exc.errors]
+    fields = [f for f in fields if f]
+    detail = "请求数据格式有误" + (f"：请检查 {'、'.join(dict.fromkeys(fields))}" if fields else "")
+    return api.create_response(request, {"detail": detail, "code": "invalid", "errors": exc.errors}, status=422)
 
 
 def _register():

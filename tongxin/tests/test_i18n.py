@@ -54,3 +54,12 @@ def test_favicon_and_offline_api_docs(client, world):
     assert "cdn" not in docs.lower() and "/static/ninja/" in docs
     schema = client.get("/api/v1/openapi.json")
     assert schema.status_code == 200 and schema.json()["info"]["title"].startswith("Tongxin")
+
+
+@pytest.mark.django_db
+def test_api_refusals_speak_chinese(client, world):
+    resp = client.get("/api/v1/people/")
+    assert resp.status_code == 401 and "令牌" in resp.json()["detail"]
+    client.force_login(world.admin)
+    bad = client.post("/api/v1/organizations", {"name": 123}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("请求数据格式有误")
