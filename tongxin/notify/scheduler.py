@@ -38,12 +38,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import random
 import socket
+import time
 import traceback
 from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -137,30 +139,45 @@ def run_due(*, now: dt.datetime | None = None, worker: str = "", limit: int = 10
         if claimed != 1:
             continue  # another worker got there first
         ran += 1
-        _run_claimed(ScheduledJob.objects.get(pk=pk), now=now)
+        _run_claimed(_retry_db(lambda pk=pk: ScheduledJob.objects.get(pk=pk)), now=now)
     return ran
+
+
+def _retry_db(func):
+    """Run a small autocommit query after a claim, retrying a transient database error (a busy
+    SQLite file) so that a claimed job is not left "claimed" by a hiccup."""
+    for attempt in range(12):
+        try:
+            return func()
+        except OperationalError:
+            if attempt == 11 or not transaction.get_autocommit():
+                raise
+            time.sleep(min(0.02 * 2 ** attempt, 0.5) * random.uniform(0.5, 1.5))
+
+
+def _record_outcome(pk: int, **fields) -> None:
+    _retry_db(lambda: ScheduledJob.objects.filter(pk=pk, status=JobStatus.CLAIMED).update(**fields))
 
 
 def _run_claimed(job: ScheduledJob, *, now: dt.datetime) -> None:
     handler = _handlers.get(job.kind)
     if handler is None:
-        ScheduledJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
-                                                      last_error=f"没有为任务类型 {job.kind} 注册处理函数")
+        _record_outcome(job.pk, status=JobStatus.FAILED, finished_at=timezone.now(),
+                        last_error=f"没有为任务类型 {job.kind} 注册处理函数")
         return
     try:
+        # The handler's writes and the "done" mark commit together: if either fails, neither sticks.
         with transaction.atomic():
             handler(job)
+            ScheduledJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
     except Exception as exc:
         logger.exception("scheduled job %s (%s) failed", job.pk, job.kind)
         error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000]
         if job.attempts >= MAX_ATTEMPTS:
-            ScheduledJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, last_error=error,
-                                                          finished_at=timezone.now())
+            _record_outcome(job.pk, status=JobStatus.FAILED, last_error=error, finished_at=timezone.now())
         else:
-            ScheduledJob.objects.filter(pk=job.pk, status=JobStatus.CLAIMED).update(
-                status=JobStatus.PENDING, last_error=error, due_at=now + RETRY_BACKOFF * job.attempts)
-        return
-    ScheduledJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=timezone.now())
+            _record_outcome(job.pk, status=JobStatus.PENDING, last_error=error,
+                            due_at=now + RETRY_BACKOFF * job.attempts)
 
 
 def release_stale(*, now: dt.datetime | None = None, older_than: dt.timedelta = STALE_CLAIM) -> int:
