@@ -113,8 +113,10 @@ def test_stale_claims_are_released(world):
     job = scheduler.schedule(kind="test.record", due_at=now)
     ScheduledJob.objects.filter(pk=job.pk).update(status=JobStatus.CLAIMED, claimed_by="dead:1",
                                                   claimed_at=now - dt.timedelta(hours=1))
-    assert scheduler.run_due(now=now) == 0
-    assert scheduler.run_cycle(now=now)["released"] == 0 or True
+    assert scheduler.run_due(now=now) == 0  # claimed by a dead worker: not touched
+    assert scheduler.release_stale(now=now, older_than=dt.timedelta(hours=2)) == 0  # not stale yet by that rule
+    result = scheduler.run_cycle(now=now)
+    assert (result["released"], result["ran"]) == (1, 1)
     job.refresh_from_db()
     assert job.status == JobStatus.DONE and len(CALLS) == 1
 
