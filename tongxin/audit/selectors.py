@@ -28,6 +28,17 @@ def resolve_target(user, kind: str, pk: int):
     return getters[kind](user, pk)
 
 
+def _label(obj, name: str) -> str:
+    try:
+        return str(obj._meta.get_field(name).verbose_name)
+    except Exception:  # a field since removed from the model: show its name
+        return name
+
+
+def _masked_fields(record) -> list[str]:
+    return [f.name for f in record._meta.fields if f.name.endswith("_masked")]
+
+
 def history_of(obj, limit: int = 200) -> dict:
     diffs = []
     records = list(obj.history.all().select_related("history_user")[:limit]) if hasattr(obj, "history") else []
@@ -40,7 +51,13 @@ def history_of(obj, limit: int = 200) -> dict:
                 (c.field, c.old, c.new) for c in delta.changes
                 if not c.field.endswith(("_enc", "_hash")) and c.field not in ("search_text", "path", "depth", "updated_at")
             ]
-        diffs.append({"record": newer, "changes": changes})
+            # Masked copies are not editable, so simple-history does not diff them; they are how a
+            # phone or ID number change shows up without revealing either value.
+            changes += [
+                (name, getattr(older, name), getattr(newer, name)) for name in _masked_fields(newer)
+                if getattr(older, name, None) != getattr(newer, name, None)
+            ]
+        diffs.append({"record": newer, "changes": [(_label(obj, f), old, new) for f, old, new in changes]})
     out = {"events": list(events_for(obj)[:limit]), "diffs": diffs}
     person_model = obj.__class__.__name__ == "Person"
     out["sensitive_reads"] = list(SensitiveRead.objects.filter(person=obj).select_related("actor")[:limit]) if person_model else []
