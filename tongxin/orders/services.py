@@ -72,8 +72,11 @@ def _user(by):
 
 
 def actor_label(by, actors: set[str] | None = None) -> str:
+    """The name on the timeline; the resident appears as "提交人", never by name (units read the timeline)."""
+    if actors and set(actors) == {workflow.RESIDENT}:
+        return "提交人"
     if by is None or not getattr(by, "pk", None):
-        return "提交人" if actors and workflow.RESIDENT in actors else "系统"
+        return "系统"
     name = by.person.name if getattr(by, "person_id", None) else by.username
     return name[:80]
 

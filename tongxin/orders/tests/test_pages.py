@@ -68,6 +68,7 @@ def test_unit_accepts_sees_phone_and_completes(ow, client, dispatched):
     client.force_login(ow.liaison_a)
     page = client.get("/orders/unit/").content.decode()
     assert "本单位工单" in page and req.tracking_number in page
+    assert "张三" not in client.get(f"/orders/{req.pk}/").content.decode()  # name masked until accepted
     assert client.post(f"/orders/{req.pk}/reveal/").content.decode().count("接单后才能查看") == 1
     client.post(f"/orders/{req.pk}/act/accept/")
     assert "13800000001" in client.post(f"/orders/{req.pk}/reveal/").content.decode()
