@@ -11,7 +11,9 @@ configured). The task claims the row with compare-and-set (UPDATE ... WHERE stat
 AND next_attempt_at <= now, which also sets a lease), sends it, and marks it sent, or on failure
 keeps it pending with next_attempt_at = now + backoff (1, 2, 4, 8 minutes ...) until
 MAX_ATTEMPTS, after which it is "failed" with last_error. `run_scheduler` calls deliver_due()
-every cycle to re-enqueue rows whose retry time has come (and rows whose enqueue was lost).
+every cycle to enqueue rows whose retry time has come, and rows queued more than REQUEUE_AFTER
+ago that no worker ran (a lost enqueue, a queue that was down); queued_at keeps it from
+queueing the same row again every cycle.
 
 dedupe_key makes a call idempotent: the same key + recipient + channel never makes a second
 row (a partial UniqueConstraint enforces it when two calls race).
@@ -45,6 +47,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_MAX = dt.timedelta(hours=6)
 LEASE = dt.timedelta(minutes=5)  # a claimed delivery may be retried after this if its worker died
+REQUEUE_AFTER = dt.timedelta(minutes=10)  # a queued delivery nobody ran is queued again after this
 MANAGE_WEBHOOKS = P.MANAGE_ORGS
 ROBOT_NAMES = {"wecom": "企业微信群机器人", "dingtalk": "钉钉群机器人"}
 
@@ -87,9 +90,11 @@ def _create_row(fields: dict, lookup: dict | None) -> tuple[Notification, bool]:
         return existing, False
 
 
-def _enqueue(ids: list[int]) -> None:
+def _enqueue(ids: list[int], now: dt.datetime | None = None) -> None:
     from .tasks import deliver_notification
 
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(queued_at=now or timezone.now())
     for pk in ids:
         try:
             deliver_notification.enqueue(pk)
@@ -207,7 +212,8 @@ def attempt_delivery(notification_id: int, *, now: dt.datetime | None = None) ->
             Notification.objects.filter(pk=n.pk).update(status=DeliveryStatus.FAILED, last_error=error,
                                                         next_attempt_at=None)
             return DeliveryStatus.FAILED
-        Notification.objects.filter(pk=n.pk).update(last_error=error, next_attempt_at=now + backoff(n.attempts))
+        Notification.objects.filter(pk=n.pk).update(last_error=error, next_attempt_at=now + backoff(n.attempts),
+                                                    queued_at=None)
         return DeliveryStatus.PENDING
     Notification.objects.filter(pk=n.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="",
                                                 next_attempt_at=None)
@@ -218,8 +224,9 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Enqueue the pending deliveries whose (retry) time has come. Called by run_scheduler."""
     now = now or timezone.now()
     ids = list(Notification.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+               .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
                .exclude(channel=Channel.INBOX).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
-    _enqueue(ids)
+    _enqueue(ids, now)
     return len(ids)
 
 

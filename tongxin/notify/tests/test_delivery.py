@@ -272,3 +272,31 @@ def test_webhook_management_is_scoped_and_audited(world):
     assert hook.url_masked.endswith("?…1234") and "secret-key" not in hook.url_masked
     with pytest.raises(PermissionDenied):
         services.send_test_message(by=world.dispatcher_b, webhook=hook)
+
+
+def test_sweep_requeues_a_lost_delivery_but_not_every_cycle(world, monkeypatch, django_capture_on_commit_callbacks):
+    """The queue is down (enqueue raises): the row stays pending; the sweep queues it again, once
+    per REQUEUE_AFTER, not on every scheduler cycle."""
+    import tongxin.notify.tasks as tasks
+
+    queued = []
+
+    class DownQueue:
+        def enqueue(self, pk):
+            queued.append(pk)
+            raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks, "deliver_notification", DownQueue())
+    world.admin.email = "admin@example.cn"
+    world.admin.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        [row] = services.notify(recipients=[world.admin], verb="v", title="t", channels=("email",))
+    assert queued == [row.pk]
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.PENDING and row.queued_at is not None
+    now = timezone.now()
+    assert services.deliver_due(now=now) == 0  # queued a moment ago
+    later = now + services.REQUEUE_AFTER + dt.timedelta(seconds=1)
+    assert services.deliver_due(now=later) == 1
+    assert services.deliver_due(now=later) == 0
+    assert queued == [row.pk, row.pk]
