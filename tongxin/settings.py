@@ -4,6 +4,7 @@ SQLite is the embedded default; set DATABASE_URL (postgres://...) for PostgreSQL
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -93,6 +94,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests run real threads (concurrent claims, schedulers): SQLite's in-memory test database
+    # fails those with "table is locked" instead of waiting, so tests use a file, one per process.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"tongxin_test_{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
 from django.templatetags.static import static
+from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("data/", include("tongxin.dataio.urls")),
     path("history/", include("tongxin.audit.urls")),
     path("orders/", include("tongxin.orders.urls")),
+    path("open311/v2/", include("tongxin.orders.open311_urls")),
     path("notifications/", include("tongxin.notify.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

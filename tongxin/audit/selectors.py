@@ -18,11 +18,12 @@ def resolve_target(user, kind: str, pk: int):
     """The object named by kind/pk, fetched through its scoped selector (or NotFound)."""
     from tongxin.accounts.selectors import get_manageable_user
     from tongxin.grids.selectors import get_grid
+    from tongxin.orders.selectors import get_request
     from tongxin.orgs.selectors import get_alliance, get_organization
     from tongxin.people.selectors import get_person
 
     getters = {"organization": get_organization, "person": get_person, "grid": get_grid, "alliance": get_alliance,
-               "user": get_manageable_user}
+               "user": get_manageable_user, "request": get_request}
     if kind not in getters:
         raise NotFound()
     return getters[kind](user, pk)

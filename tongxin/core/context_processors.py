@@ -10,6 +10,16 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {}
     items = [(_("Home"), reverse("home"), "home")]
+    # The service loop first: it is the daily work of every role.
+    if has_perm(user, P.DISPATCH_ORDERS):
+        items.append((_("Dispatch"), reverse("orders:inbox"), "orders"))
+    elif has_perm(user, P.HANDLE_ORDERS):
+        items.append((_("Our orders"), reverse("orders:unit_inbox"), "orders"))
+    elif has_perm(user, P.ENTER_ORDERS):
+        items.append((_("Report a problem"), reverse("orders:new"), "orders"))
+    else:
+        items += [(_("Place a request"), reverse("orders:new"), "orders"), (_("My requests"), reverse("orders:mine"), "mine")]
+    items.append((_("Wish wall"), reverse("orders:wishes"), "wishes"))
     if has_perm(user, P.VIEW_ORGS):
         items += [(_("Alliances"), reverse("orgs:alliances"), "alliances"), (_("Organisations"), reverse("orgs:list"), "orgs")]
     if has_perm(user, P.VIEW_PEOPLE):
@@ -20,4 +30,5 @@ def navigation(request):
         items.append((_("Import / export"), reverse("dataio:index"), "data"))
     if has_perm(user, P.MANAGE_ORGS):
         items.append((_("Accounts"), reverse("accounts:users"), "accounts"))
+    items.append((_("Results wall"), reverse("orders:wall"), "wall"))
     return {"nav_items": items, "my_roles": roles_of(user)}

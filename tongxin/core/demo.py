@@ -253,4 +253,10 @@ class DemoBuilder:
 def build_demo(seed: int = 2026) -> dict | None:
     if Alliance.objects.filter(name=ALLIANCE_NAME).exists():
         return None
-    return DemoBuilder(seed).build()
+    result = DemoBuilder(seed).build()
+    from tongxin.orders.demo import build_demo_orders
+    from tongxin.orders.services import seed_categories
+
+    seed_categories(alliance=result["alliance"])
+    result["orders"] = build_demo_orders()
+    return result

@@ -3,20 +3,9 @@ alliance, community A has a grid, the default categories exist, and helpers move
 along the loop through the services."""
 
 import io
-import os
-import tempfile
 
 import pytest
-from django.conf import settings
 from PIL import Image
-
-# The concurrency tests run real threads, each with its own connection. SQLite's in-memory
-# test database uses a shared cache whose table locks fail at once ("database table is
-# locked") instead of waiting, so on SQLite the test database is a file (per process), where
-# the busy timeout and BEGIN IMMEDIATE from settings apply as in production.
-_db = settings.DATABASES["default"]
-if _db["ENGINE"] == "django.db.backends.sqlite3" and not _db.get("TEST", {}).get("NAME"):
-    _db.setdefault("TEST", {})["NAME"] = os.path.join(tempfile.gettempdir(), f"tx_orders_test_{os.getpid()}.sqlite3")
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from django.core.management import call_command
 
 from tongxin.orders.models import IntegrationClient, ServiceRequest
 
-pytestmark = pytest.mark.urls("tongxin.orders.tests.urls_open311")
-
 
 @pytest.fixture
 def key(ow, capsys):
