@@ -315,65 +315,133 @@ def _chunks(seq, size=500):
 
 
 def _check_people_against_db(user, res: Result) -> None:
-    """Rows that would duplicate an existing (not archived) person, by ID number or by name + phone."""
+    """Drop rows that would duplicate an existing (not archived) person; add their errors."""
+    items = [(r.row, r.values["name"], crypto.lookup_hash(r.values.get("id_number", "")), crypto.lookup_hash(r.values.get("phone", "")))
+             for r in res.rows]
+    errors = db_duplicates(user, items)
+    if errors:
+        bad = {e.row for e in errors}
+        res.rows = [r for r in res.rows if r.row not in bad]
+        res.errors.extend(errors)
+        res.errors.sort(key=lambda e: e.row)
+
+
+def db_duplicates(user, items: list[tuple[int, str, str, str]]) -> list[RowError]:
+    """Errors for (row, name, ID-number hash, phone hash) that match an existing person, in batched queries."""
     from tongxin.people.selectors import visible_people
 
-    by_id_hash, by_phone_hash = {}, defaultdict(list)
-    for r in res.rows:
-        if r.values.get("id_number"):
-            by_id_hash[crypto.lookup_hash(r.values["id_number"])] = r
-        if r.values.get("phone"):
-            by_phone_hash[crypto.lookup_hash(r.values["phone"])].append(r)
-    hits: list[tuple[PersonRow, str, int, str, str]] = []
+    by_id_hash: dict[str, int] = {}
+    by_phone_hash: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for row, name, id_hash, phone_hash in items:
+        if id_hash:
+            by_id_hash[id_hash] = row
+        if phone_hash:
+            by_phone_hash[phone_hash].append((row, name))
+    hits: list[tuple[int, str, int, str, str]] = []
     live = Person.objects.filter(archived_at__isnull=True)
     for chunk in _chunks(by_id_hash):
         for pk, name, org_name, h in live.filter(id_number_hash__in=chunk).values_list("pk", "name", "organization__name", "id_number_hash"):
             hits.append((by_id_hash[h], "id_number", pk, name, org_name))
     for chunk in _chunks(by_phone_hash):
         for pk, name, org_name, h in live.filter(phone_hash__in=chunk).values_list("pk", "name", "organization__name", "phone_hash"):
-            for r in by_phone_hash[h]:
-                if r.values["name"] == name:
-                    hits.append((r, "phone", pk, name, org_name))
+            for row, row_name in by_phone_hash[h]:
+                if row_name == name:
+                    hits.append((row, "phone", pk, name, org_name))
     if not hits:
-        return
+        return []
     visible = set(visible_people(user).filter(pk__in=[h[2] for h in hits]).values_list("pk", flat=True))
-    bad_rows = set()
-    for r, why, pk, name, org_name in hits:
+    out = []
+    for row, why, pk, name, org_name in hits:
         who = f"“{name}”（{org_name}）" if pk in visible else "一名其他组织的人员"
         what = "身份证号" if why == "id_number" else "姓名和手机号"
-        res.errors.append(RowError(r.row, PERSON_HEADERS[why], f"{what}与已登记的{who}重复：同一个人只登记一次，请在原记录上增加角色"))
-        bad_rows.add(r.row)
-    res.rows = [r for r in res.rows if r.row not in bad_rows]
-    res.errors.sort(key=lambda e: e.row)
+        out.append(RowError(row, PERSON_HEADERS[why], f"{what}与已登记的{who}重复：同一个人只登记一次，请在原记录上增加角色"))
+    return out
 
 
-def write_people(user, rows: list[PersonRow], *, reason: str) -> list[int]:
+# --- between the dry run and the import ----------------------------------------------------------
+# The dry run keeps its result as "prepared" rows: the values as they will be written, with phone,
+# ID number and address already encrypted, hashed and masked (so no plain personal data is kept on
+# disk between the two steps). The import re-checks only what can change meanwhile (organisations,
+# scope, duplicates in the database), then writes.
+
+_PROFILE_DATES = ("joined_on", "full_member_on", "lost_contact_since")
+
+
+def prepare_people(rows: list[PersonRow]) -> list[dict]:
+    out = []
+    for r in rows:
+        v = r.values
+        sensitive = SimpleNamespace()  # apply_sensitive only sets the encrypted, hashed and masked attributes
+        people_services.apply_sensitive(sensitive, v)
+        person = {
+            "name": v["name"], "sex": v.get("sex", ""), "ethnicity": v.get("ethnicity", ""), "education": v.get("education", ""),
+            "note": v.get("note", ""), "birth_date": v["birth_date"].isoformat() if v.get("birth_date") else None,
+            "organization_id": r.organization_id, "community_id": r.community_id, "search_text": search_blob(v["name"]),
+            **vars(sensitive),
+        }
+        profile = None
+        if r.profile:
+            profile = {k: (val.isoformat() if isinstance(val, dt.date) else val) for k, val in r.profile.items()}
+        out.append({"row": r.row, "person": person, "tags": r.tags, "profile": profile})
+    return out
+
+
+def _load_dates(prepared: list[dict]) -> None:
+    for item in prepared:
+        if item["person"].get("birth_date"):
+            item["person"]["birth_date"] = dt.date.fromisoformat(item["person"]["birth_date"])
+        for key in _PROFILE_DATES:
+            if item["profile"] and item["profile"].get(key):
+                item["profile"][key] = dt.date.fromisoformat(item["profile"][key])
+
+
+def recheck_people(user, prepared: list[dict]) -> list[RowError]:
+    """What may have changed since the dry run: the organisations, the user's scope, people registered meanwhile."""
+    index = OrgIndex(user)
+    from tongxin.people.selectors import community_choices
+
+    communities = set(community_choices(user).values_list("pk", flat=True))
+    errors = []
+
+    def check(row, key, pk, perms, what):
+        org = index.by_id.get(pk)
+        if org is None or org[5] is not None:
+            errors.append(RowError(row, PERSON_HEADERS[key], f"{what}已被删除或归档"))
+        elif not index.in_scope(org, *perms):
+            errors.append(RowError(row, PERSON_HEADERS[key], f"{what}“{org[1]}”不在您的权限范围内"))
+
+    for item in prepared:
+        p, row = item["person"], item["row"]
+        check(row, "organization", p["organization_id"], (P.MANAGE_PEOPLE, P.IMPORT_DATA), "所属组织")
+        if p["community_id"] and p["community_id"] not in communities:
+            errors.append(RowError(row, PERSON_HEADERS["community"], "所在社区已被删除、归档或不在您的权限范围内"))
+        if item["profile"]:
+            check(row, "branch", item["profile"]["branch_id"], (P.VIEW_ORGS,), "所在支部")
+            if item["profile"].get("work_unit_id"):
+                check(row, "work_unit", item["profile"]["work_unit_id"], (P.VIEW_ORGS,), "工作单位")
+    errors += db_duplicates(user, [(i["row"], i["person"]["name"], i["person"]["id_number_hash"], i["person"]["phone_hash"])
+                                   for i in prepared])
+    return sorted(errors, key=lambda e: e.row)
+
+
+def write_people(user, prepared: list[dict], *, reason: str) -> list[int]:
     """Create the people, their roles and party profiles, with history rows. Caller holds the transaction."""
+    _load_dates(prepared)
     if not fast_path():
-        return _write_people_orm(user, rows, reason=reason)
+        return _write_people_orm(user, prepared, reason=reason)
     now = timezone.now()
     today = timezone.localdate()
-    ids = _reserve_ids(Person, len(rows))
+    ids = _reserve_ids(Person, len(prepared))
     people, roles, profiles = [], [], []
-    for r, pk in zip(rows, ids, strict=True):
-        v = r.values
-        person = SimpleNamespace()  # apply_sensitive only sets the encrypted, hashed and masked attributes
-        people_services.apply_sensitive(person, v)
-        people.append({
-            "id": pk, "name": v["name"], "sex": v.get("sex", ""), "ethnicity": v.get("ethnicity", ""), "birth_date": v.get("birth_date"),
-            "education": v.get("education", ""), "note": v.get("note", ""),
-            "phone_enc": person.phone_enc, "phone_hash": person.phone_hash, "phone_masked": person.phone_masked,
-            "id_number_enc": person.id_number_enc, "id_number_hash": person.id_number_hash, "id_number_masked": person.id_number_masked,
-            "address_enc": person.address_enc, "address_masked": person.address_masked,
-            "organization_id": r.organization_id, "community_id": r.community_id, "grid_id": None, "archived_at": None,
-            "search_text": search_blob(v["name"]), "created_at": now, "updated_at": now,
-        })
-        for tag in r.tags:
-            org_id = r.profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and r.profile) else None
+    for item, pk in zip(prepared, ids, strict=True):
+        people.append({"id": pk, "grid_id": None, "archived_at": None, "created_at": now, "updated_at": now, **item["person"]})
+        profile = item["profile"]
+        for tag in item["tags"]:
+            org_id = profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and profile) else None
             roles.append({"person_id": pk, "tag": tag, "organization_id": org_id, "grid_id": None, "since": today, "until": None})
-        if r.profile:
+        if profile:
             profiles.append({"person_id": pk, "lost_contact_since": None, "in_service": False, "work_unit_id": None,
-                             "home_community_id": None, "is_central_household": False, "status": "full", **r.profile})
+                             "home_community_id": None, "is_central_household": False, "status": "full", **profile})
     for row, pk in zip(roles, _reserve_ids(PersonRole, len(roles)), strict=True):
         row["id"] = pk
     for row, pk in zip(profiles, _reserve_ids(PartyMemberProfile, len(profiles)), strict=True):
@@ -384,27 +452,21 @@ def write_people(user, rows: list[PersonRow], *, reason: str) -> list[int]:
     return ids
 
 
-def _write_people_orm(user, rows: list[PersonRow], *, reason: str) -> list[int]:
+def _write_people_orm(user, prepared: list[dict], *, reason: str) -> list[int]:
     """The same through bulk_create, for database backends without the fast path."""
     now = timezone.now()
     today = timezone.localdate()
-    people = []
-    for r in rows:
-        person = Person(organization_id=r.organization_id, community_id=r.community_id,
-                        **{k: v for k, v in r.values.items() if k in people_services.PLAIN_FIELDS and k not in ("community", "grid")})
-        people_services.apply_sensitive(person, r.values)
-        person.search_text = search_blob(person.name)
-        person.created_at = now
-        people.append(person)
+    people = [Person(created_at=now, **item["person"]) for item in prepared]
     Person.objects.bulk_create(people, batch_size=BATCH)
     Person.history.bulk_history_create(people, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now)
     roles, profiles = [], []
-    for r, person in zip(rows, people, strict=True):
-        for tag in r.tags:
-            org_id = r.profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and r.profile) else None
+    for item, person in zip(prepared, people, strict=True):
+        profile = item["profile"]
+        for tag in item["tags"]:
+            org_id = profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and profile) else None
             roles.append(PersonRole(person_id=person.pk, tag=tag, organization_id=org_id, since=today))
-        if r.profile:
-            profiles.append(PartyMemberProfile(person_id=person.pk, **r.profile))
+        if profile:
+            profiles.append(PartyMemberProfile(person_id=person.pk, **profile))
     PersonRole.objects.bulk_create(roles, batch_size=BATCH)
     PersonRole.history.bulk_history_create(roles, batch_size=BATCH, default_user=user, default_change_reason=reason, default_date=now)
     PartyMemberProfile.objects.bulk_create(profiles, batch_size=BATCH)
@@ -526,8 +588,32 @@ def validate_organizations(user, rows: Iterable[tuple[int, dict]], *, progress: 
     return res
 
 
-def write_organizations(user, rows: list[OrgRow], *, reason: str) -> list[int]:
+def prepare_organizations(rows: list[OrgRow]) -> list[dict]:
+    return [{"row": r.row, "data": r.data, "parent_id": r.parent_id, "parent_row": r.parent_row} for r in rows]
+
+
+def recheck_organizations(user, prepared: list[dict]) -> list[RowError]:
+    """What may have changed since the dry run: parents archived or out of scope, names or codes taken meanwhile."""
+    index = OrgIndex(user)
+    errors = []
+    for item in prepared:
+        row, data, parent_id = item["row"], item["data"], item["parent_id"]
+        if parent_id:
+            parent = index.by_id.get(parent_id)
+            if parent is None or parent[5] is not None:
+                errors.append(RowError(row, ORG_HEADERS["parent"], "上级组织已被删除或归档"))
+            elif not index.in_scope(parent, P.MANAGE_ORGS, P.IMPORT_DATA):
+                errors.append(RowError(row, ORG_HEADERS["parent"], f"上级组织“{parent[1]}”不在您的权限范围内"))
+            elif (parent_id, data["name"]) in index.children_names:
+                errors.append(RowError(row, ORG_HEADERS["name"], f"“{parent[1]}”下已有名为“{data['name']}”的组织"))
+        if data.get("code") and index.by_code.get(data["code"]):
+            errors.append(RowError(row, ORG_HEADERS["code"], f"组织代码“{data['code']}”已被“{index.by_code[data['code']][0][1]}”使用"))
+    return errors
+
+
+def write_organizations(user, prepared: list[dict], *, reason: str) -> list[int]:
     """Create organisations with their materialised paths (ids reserved first, so paths are known up front)."""
+    rows = [OrgRow(i["row"], i["data"], i["parent_id"], i["parent_row"]) for i in prepared]
     if not fast_path():
         return _write_organizations_orm(user, rows, reason=reason)
     now = timezone.now()

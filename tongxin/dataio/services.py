@@ -148,7 +148,6 @@ def run_validation(job_id: int) -> ImportJob | None:
         rows = read_rows(job, progress)
         job.total_rows = len(rows)
         ImportJob.objects.filter(pk=job.pk).update(progress_total=2 * len(rows), progress_done=len(rows), total_rows=len(rows))
-        job.file.storage.save(_rows_name(job), ContentFile(json.dumps(rows, ensure_ascii=False).encode()))
 
         def check_progress(done: int) -> None:
             progress(done, len(rows))
@@ -157,17 +156,20 @@ def run_validation(job_id: int) -> ImportJob | None:
     except workbook.FileRefused as exc:
         transition(job, to=S.INVALID, message=exc.message, errors=[{"row": 0, "column": "", "message": exc.message}],
                    error_count=1, finished_at=timezone.now())
+        _discard_upload(job)
         return job
     except Exception:
         log.exception("validation of import job %s failed", job.pk)
         msg = "检查文件时出错：文件内容无法解析，请用 Excel 另存为 .xlsx 后重新上传"
         transition(job, to=S.INVALID, message=msg, errors=[{"row": 0, "column": "", "message": msg}], error_count=1,
                    finished_at=timezone.now())
+        _discard_upload(job)
         return job
     if result.total == 0:
         msg = "文件中没有数据行：请从第 2 行起填写"
         transition(job, to=S.INVALID, message=msg, errors=[{"row": 0, "column": "", "message": msg}], error_count=1,
                    total_rows=0, finished_at=timezone.now())
+        _discard_upload(job)
         return job
     fields = {"total_rows": result.total, "valid_rows": len(result.rows), "progress_done": result.total,
               "progress_total": result.total, **_error_fields(result.errors)}
@@ -176,8 +178,26 @@ def run_validation(job_id: int) -> ImportJob | None:
         transition(job, to=S.INVALID, message=f"{rows_with_errors} 行有错误，共 {len(result.errors)} 处；请修改后重新上传", **fields,
                    finished_at=timezone.now())
     else:
+        prepared = importers.prepare_people(result.rows) if job.kind == ImportKind.PEOPLE else importers.prepare_organizations(result.rows)
+        job.file.storage.save(_rows_name(job), ContentFile(json.dumps(prepared, ensure_ascii=False).encode()))
         transition(job, to=S.VALIDATED, message="", **fields)
+    _discard_upload(job)
     return job
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """The uploaded workbook holds personal data in the clear: once read, it is not kept."""
+    try:
+        job.file.storage.delete(job.file.name)
+    except OSError:
+        log.warning("could not delete upload of import job %s", job.pk)
+
+
+def _discard_prepared(job: ImportJob) -> None:
+    try:
+        job.file.storage.delete(_rows_name(job))
+    except OSError:
+        log.warning("could not delete prepared rows of import job %s", job.pk)
 
 
 class _StillInvalid(Exception):
@@ -198,15 +218,16 @@ def run_import(job_id: int) -> ImportJob | None:
     try:
         with transaction.atomic():
             with job.file.storage.open(_rows_name(job), "rb") as fh:
-                rows = [(n, raw) for n, raw in json.load(fh)]
-            result = _validator(job.kind)(user, rows)
-            if result.errors:
-                raise _StillInvalid(result.errors)
+                prepared = json.load(fh)
+            recheck = importers.recheck_people if job.kind == ImportKind.PEOPLE else importers.recheck_organizations
+            errors = recheck(user, prepared)
+            if errors:
+                raise _StillInvalid(errors)
             if job.kind == ImportKind.PEOPLE:
-                ids = importers.write_people(user, result.rows, reason=reason)
+                ids = importers.write_people(user, prepared, reason=reason)
                 model = importers.Person
             else:
-                ids = importers.write_organizations(user, result.rows, reason=reason)
+                ids = importers.write_organizations(user, prepared, reason=reason)
                 model = importers.Organization
             importers.job_event(job=job, user=user, ids=ids, model=model)
             if not transition(job, to=S.DONE, imported_count=len(ids), progress_done=len(ids), progress_total=len(ids),
@@ -221,6 +242,8 @@ def run_import(job_id: int) -> ImportJob | None:
         job.refresh_from_db()
         detail = exc.message if isinstance(exc, DomainError) else "系统错误"
         transition(job, to=S.FAILED, finished_at=timezone.now(), message=f"导入失败（{detail}），未写入任何数据：可以重新上传再试")
+    if job.status in (S.DONE, S.FAILED):
+        _discard_prepared(job)
     return job
 
 

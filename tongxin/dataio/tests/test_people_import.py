@@ -139,3 +139,15 @@ def test_user_without_import_permission_is_refused(world):
 
     with pytest.raises(PermissionDenied):
         services.create_job(by=world.liaison_a, kind="people", upload=upload(xlsx(PEOPLE_HEADERS, good_rows())))
+
+
+def test_no_plain_personal_data_is_kept_on_disk(world, start_job, confirm_job):
+    from tongxin.dataio.services import _rows_name
+
+    job = start_job(world.dispatcher_a, "people", xlsx(PEOPLE_HEADERS, good_rows()))
+    storage = job.file.storage
+    assert not storage.exists(job.file.name)  # the uploaded workbook is deleted once read
+    prepared = storage.open(_rows_name(job)).read().decode()
+    assert "13900000011" not in prepared and "110105194912310046" not in prepared and "139****0011" in prepared
+    job = confirm_job(job, world.dispatcher_a)
+    assert job.status == ImportStatus.DONE and not storage.exists(_rows_name(job))
