@@ -300,3 +300,57 @@ def test_sweep_requeues_a_lost_delivery_but_not_every_cycle(world, monkeypatch, 
     assert services.deliver_due(now=later) == 1
     assert services.deliver_due(now=later) == 0
     assert queued == [row.pk, row.pk]
+
+
+@pytest.mark.tasks
+@pytest.mark.django_db(transaction=True)
+def test_database_task_backend_delivers_through_db_worker(world, robot_server, settings):
+    """The default production setting: the task waits in the database until `db_worker` runs it."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+    _hook(world, robot_server)
+    [row] = services.notify_group(organization=world.community_a, title="数据库队列", body="b")
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.PENDING and robot_server.requests == []
+    call_command("db_worker", "--batch", "--no-startup-delay")
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.SENT
+    assert robot_server.requests[0]["json"]["markdown"]["content"] == "**数据库队列**\n\nb"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_calls_with_one_dedupe_key_make_one_row(world):
+    import random
+    import threading
+
+    from django.db import OperationalError, connection
+
+    threads_n = 6
+    barrier = threading.Barrier(threads_n)
+    got, errors = [], []
+
+    def call():
+        try:
+            barrier.wait()
+            for _ in range(200):  # the in-memory SQLite test database answers "locked" instead of waiting
+                try:
+                    rows = services.notify(recipients=[world.dispatcher_a], verb="v", title="同一条提醒",
+                                           dedupe_key="reminder:2026-11-25")
+                    got.append(rows[0].pk)
+                    return
+                except OperationalError:
+                    time.sleep(random.uniform(0.005, 0.03))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(got) == threads_n and len(set(got)) == 1
+    assert Notification.objects.filter(dedupe_key="reminder:2026-11-25").count() == 1
