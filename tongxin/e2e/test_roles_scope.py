@@ -7,15 +7,16 @@ from .conftest import DESKTOP, PHONE
 pytestmark = [pytest.mark.e2e]
 
 # Which top-level sections each role's navigation offers.
+COMMON = {"/orders/wishes/", "/orders/wall/"}
 NAV = {
-    "admin": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/"},
-    "dispatcher": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/"},
-    "liaison": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/"},
-    "gridworker": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/"},
-    "member": {"/orgs/alliances/", "/orgs/", "/grids/"},
-    "resident": {"/grids/"},
+    "admin": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/"} | COMMON,
+    "dispatcher": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/"} | COMMON,
+    "liaison": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/orders/unit/"} | COMMON,
+    "gridworker": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/orders/new/"} | COMMON,
+    "member": {"/orgs/alliances/", "/orgs/", "/grids/", "/orders/new/", "/orders/mine/"} | COMMON,
+    "resident": {"/grids/", "/orders/new/", "/orders/mine/"} | COMMON,
 }
-SECTIONS = {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/"}
+SECTIONS = set().union(*NAV.values())
 
 
 def nav_links(page) -> set[str]:
