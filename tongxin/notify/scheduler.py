@@ -30,7 +30,8 @@ Running: ``python manage.py run_scheduler`` (loop, every --interval seconds) or 
 (for cron). Several instances may run at once: run_due() claims each due row with one
 ``UPDATE ... SET status='claimed' WHERE id=? AND status='pending'``; only the instance whose
 update affected one row runs it. Each cycle also releases claims older than STALE_CLAIM (a
-worker that died mid-job) and re-enqueues notification deliveries that are due for a retry.
+worker that died mid-job), re-enqueues notification deliveries that are due for a retry, and
+keeps the next daily e-mail digest scheduled (tongxin.notify.digest).
 """
 
 from __future__ import annotations
@@ -189,8 +190,10 @@ def release_stale(*, now: dt.datetime | None = None, older_than: dt.timedelta = 
 
 def run_cycle(*, now: dt.datetime | None = None, worker: str = "", limit: int = 100) -> dict:
     """One pass of the scheduler command: stale claims, due jobs, due notification retries."""
+    from .digest import ensure_scheduled
     from .services import deliver_due
 
+    ensure_scheduled(now=now)
     released = release_stale(now=now)
     ran = run_due(now=now, worker=worker, limit=limit)
     retried = deliver_due(now=now)

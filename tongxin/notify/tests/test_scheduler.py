@@ -132,7 +132,7 @@ def test_run_scheduler_command_once(world, capsys):
     scheduler.schedule(kind="test.record", due_at=timezone.now() - dt.timedelta(seconds=1))
     call_command("run_scheduler", "--once", "--worker", "cmd")
     assert "ran 1 jobs" in capsys.readouterr().out
-    assert ScheduledJob.objects.get().claimed_by == "cmd"
+    assert ScheduledJob.objects.get(kind="test.record").claimed_by == "cmd"
 
 
 @scheduler.register("test.effect")
