@@ -5,7 +5,12 @@ from django.db import transaction
 
 from tongxin.accounts.models import User
 from tongxin.orders import services
-from tongxin.orders.models import Kind, ServiceRequest
+from tongxin.orders.models import Category, Kind, ServiceRequest
+from tongxin.orgs.models import Organization
+
+# Default responsible units of a few categories (the alliance admin edits them on /orders/categories/).
+# 山西饭店 keeps the street in front of its door (门前三包), so street-order problems go to it first.
+DEFAULT_UNITS = {"street_order": "山西饭店", "municipal": "国网迎泽供电中心", "property": "宁化府小区业主委员会"}
 
 TEXTS = [
     ("小区东门路灯坏了三天，晚上很黑", "publish"),
@@ -22,6 +27,10 @@ def build_demo_orders() -> int:
     users = {u.username: u for u in User.objects.filter(username__in=["dispatcher", "liaison", "resident", "member"])}
     if len(users) < 4 or ServiceRequest.objects.exists():
         return 0
+    for code, unit_name in DEFAULT_UNITS.items():
+        unit = Organization.objects.filter(name=unit_name).first()
+        if unit is not None:
+            Category.objects.filter(code=code, default_unit__isnull=True).update(default_unit=unit)
     resident, dispatcher, liaison, member = users["resident"], users["dispatcher"], users["liaison"], users["member"]
     unit = liaison.role_assignments.first().organization
     n = 0

@@ -86,12 +86,15 @@ def users_with_roles(org: Organization, roles) -> list[User]:
                                     is_active=True).distinct())
 
 
-def _notify(*, recipients, title: str, body: str = "", req: ServiceRequest, verb: str, dedupe_key: str = "") -> None:
+def _notify(*, recipients, title: str, body: str = "", req: ServiceRequest, verb: str, dedupe_key: str = "",
+            resident: bool = False) -> None:
+    """In-app notification; the resident's link is the tracking page, staff get the work page."""
     from tongxin.notify.services import notify
 
     recipients = [u for u in recipients if u is not None]
     if recipients:
-        notify(recipients=recipients, verb=verb, title=title, body=body, url=f"/orders/{req.pk}/", target=req,
+        url = f"/orders/t/{req.tracking_number}/" if resident else f"/orders/{req.pk}/"
+        notify(recipients=recipients, verb=verb, title=title, body=body, url=url, target=req,
                organization=req.community, dedupe_key=dedupe_key)
 
 
@@ -426,6 +429,9 @@ def merge(*, req: ServiceRequest, into: ServiceRequest, by, note: str = "") -> S
 def accept(*, req: ServiceRequest, by, note: str = "") -> ServiceRequest:
     transition(req, action="accept", by=by, note=note, fields={"accepted_at": timezone.now()})
     _unschedule("orders.accept_overdue", req)
+    unit = getattr(req.assigned_unit, "name", "")
+    _notify(recipients=[req.submitter], req=req, verb="order.accepted", resident=True, title=f"您的诉求已被接单：{req.display_title}",
+            body=f"{unit}已接单，将在 {timezone.localtime(req.finish_due_at):%m月%d日} 前办结。" if req.finish_due_at else f"{unit}已接单。")
     return req
 
 
@@ -468,7 +474,7 @@ def complete(*, req: ServiceRequest, by, result: str, photos=()) -> ServiceReque
     from tongxin.core import workcalendar
 
     _schedule("orders.rating_reminder", workcalendar.add_working_days(now, 2), req, "rating")
-    _notify(recipients=[req.submitter], req=req, verb="order.done", title=f"您的诉求已办结：{req.display_title}",
+    _notify(recipients=[req.submitter], req=req, verb="order.done", resident=True, title=f"您的诉求已办结：{req.display_title}",
             body="请对办理结果进行评价。")
     return req
 
@@ -487,7 +493,7 @@ def claim_wish(*, req: ServiceRequest, by, unit: Organization | None = None, not
     transition(req, action="claim", by=by, note=note, conflict_message="该心愿已被认领",
                fields={"claimed_by": by, "assigned_unit": unit, "accepted_at": timezone.now()},
                payload={"unit": getattr(unit, "name", "")})
-    _notify(recipients=[req.submitter], req=req, verb="order.claimed", title=f"您的心愿已被认领：{req.display_title}")
+    _notify(recipients=[req.submitter], req=req, verb="order.claimed", resident=True, title=f"您的心愿已被认领：{req.display_title}")
     return req
 
 
