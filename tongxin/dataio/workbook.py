@@ -1,10 +1,10 @@
 """Reading uploaded .xlsx files (with the file-level refusals) and writing templates and exports.
 
 Reading streams the worksheet XML out of the zip with the standard library's C XML parser
-(xml.etree iterparse). We measured openpyxl's read-only mode at about 1 ms per row on our
-machines without lxml (its shared-string table alone builds a rich-text object per string), too
-slow for 100,000 rows; the streamed reader is roughly ten times faster and reads the same cells:
-shared and inline strings, numbers, booleans and date-formatted numbers (via styles.xml).
+(xml.etree iterparse) instead of openpyxl's read-only mode, which without lxml builds an object
+per cell and per shared string; on the benchmark's 100,000-person file the streamed reader takes
+about half the time (figures in bench/README.md). It reads the same cells: shared and inline
+strings, numbers, booleans and date-formatted numbers (via styles.xml).
 Merged cells and formulas are found by a cheap regular-expression scan of the same XML before
 anything is parsed (a text cell may legitimately start with "=", so the <f> element is what
 counts). Templates and exports are written with openpyxl.
