@@ -105,7 +105,7 @@ def test_wish_wall_and_claim(ow, client):
     assert "心愿墙" in page and "想学用智能手机" in page and "张三" not in page and "登录后认领" in page
     client.force_login(ow.member_a)
     r = client.post(f"/orders/{wish.pk}/act/claim/", HTTP_HX_REQUEST="true")
-    assert "已接单" in r.content.decode()
+    assert "已认领" in r.content.decode()
     client.force_login(ow.liaison_a)
     r = client.post(f"/orders/{wish.pk}/act/claim/", HTTP_HX_REQUEST="true")
     assert "该心愿已被认领" in r.content.decode()
