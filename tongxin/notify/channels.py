@@ -27,8 +27,26 @@ from django.utils.translation import gettext as _
 TIMEOUT_SECONDS = 10
 
 
+OFFICIAL_HOSTS = ("qyapi.weixin.qq.com", "oapi.dingtalk.com")
+
+
 class DeliveryError(Exception):
     pass
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (robot removed, host not allowed): the row fails at once."""
+
+
+def allowed_hosts() -> tuple[str, ...]:
+    """Hosts a group robot may point at: the vendors' official ones unless
+    settings.NOTIFY_WEBHOOK_HOSTS lists others (a private WeCom/DingTalk deployment, a test server).
+    Restricting them keeps the robot form from being used to probe internal addresses."""
+    return tuple(getattr(settings, "NOTIFY_WEBHOOK_HOSTS", None) or OFFICIAL_HOSTS)
+
+
+def host_allowed(url: str) -> bool:
+    return (urllib.parse.urlsplit(url).hostname or "") in allowed_hosts()
 
 
 def absolute_url(url: str) -> str:
@@ -71,6 +89,8 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int | None = None) 
 
 
 def post_json(url: str, payload: dict) -> dict:
+    if not host_allowed(url):
+        raise PermanentDeliveryError("Webhook 地址的主机不在允许列表中")
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
@@ -78,15 +98,15 @@ def post_json(url: str, payload: dict) -> dict:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (admin-configured URL)
             raw = response.read(65536)
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}: {exc.read(500).decode('utf-8', 'replace')}") from None
+        raise DeliveryError(f"HTTP {exc.code}: {exc.read(200).decode('utf-8', 'replace')}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise DeliveryError(f"连接失败：{getattr(exc, 'reason', exc)}") from None
     try:
         reply = json.loads(raw.decode("utf-8") or "{}")
     except ValueError:
-        raise DeliveryError(f"响应不是 JSON：{raw[:200]!r}") from None
+        raise DeliveryError("机器人的响应不是 JSON") from None
     if isinstance(reply, dict) and reply.get("errcode", 0) != 0:
-        raise DeliveryError(f"errcode {reply.get('errcode')}: {reply.get('errmsg', '')}")
+        raise DeliveryError(f"errcode {reply.get('errcode')}: {str(reply.get('errmsg', ''))[:200]}")
     return reply
 
 

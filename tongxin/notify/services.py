@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -185,7 +184,7 @@ def _send(n: Notification) -> None:
         return
     hook = n.webhook
     if hook is None or not hook.active:
-        raise senders.DeliveryError("群机器人已删除或停用")
+        raise senders.PermanentDeliveryError("群机器人已删除或停用")
     if n.recipient_id and n.channel != Channel.INBOX:
         text_body = f"致 {n.recipient}：{text_body}" if text_body else f"致 {n.recipient}"
     if hook.kind == WebhookKind.WECOM:
@@ -208,7 +207,7 @@ def attempt_delivery(notification_id: int, *, now: dt.datetime | None = None) ->
         _send(n)
     except Exception as exc:
         error = str(exc)[:2000] or exc.__class__.__name__
-        if n.attempts >= MAX_ATTEMPTS:
+        if n.attempts >= MAX_ATTEMPTS or isinstance(exc, senders.PermanentDeliveryError):
             Notification.objects.filter(pk=n.pk).update(status=DeliveryStatus.FAILED, last_error=error,
                                                         next_attempt_at=None)
             return DeliveryStatus.FAILED
@@ -257,12 +256,9 @@ def _clean_webhook(kind: str, name: str, url: str, secret: str) -> tuple[str, st
     url = (url or "").strip()
     if not url.startswith(("https://", "http://")):
         raise DomainError("Webhook 地址必须以 https:// 开头", field="url")
-    allowed = getattr(settings, "NOTIFY_WEBHOOK_HOSTS", None)
-    if allowed:
-        from urllib.parse import urlsplit
-
-        if urlsplit(url).hostname not in allowed:
-            raise DomainError(f"Webhook 地址的主机不在允许列表中：{'、'.join(allowed)}", field="url")
+    if not senders.host_allowed(url):
+        raise DomainError(f"Webhook 地址必须是企业微信或钉钉机器人的地址（{'、'.join(senders.allowed_hosts())}）",
+                          field="url")
     secret = (secret or "").strip()
     if secret and kind != WebhookKind.DINGTALK:
         raise DomainError("只有钉钉机器人使用加签密钥", field="secret")

@@ -12,6 +12,12 @@ import pytest
 RQ = os.environ.get("TASK_BACKEND") == "django_tasks_rq.RQBackend"
 
 
+@pytest.fixture(autouse=True)
+def _robot_hosts(settings):
+    """Let group robots point at the local test server as well as the official hosts."""
+    settings.NOTIFY_WEBHOOK_HOSTS = ["qyapi.weixin.qq.com", "oapi.dingtalk.com", "127.0.0.1"]
+
+
 class RobotServer:
     """Records each POST; answers with the queued (status, json) replies, then 200 errcode 0."""
 

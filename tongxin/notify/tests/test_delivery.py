@@ -354,3 +354,22 @@ def test_concurrent_calls_with_one_dedupe_key_make_one_row(world):
     assert not errors, errors
     assert len(got) == threads_n and len(set(got)) == 1
     assert Notification.objects.filter(dedupe_key="reminder:2026-11-25").count() == 1
+
+
+def test_robot_urls_are_limited_to_the_official_hosts(world, settings, robot_server,
+                                                      django_capture_on_commit_callbacks):
+    hook = _hook(world, robot_server)
+    settings.NOTIFY_WEBHOOK_HOSTS = None  # production default: the vendors' hosts only
+    with pytest.raises(DomainError, match="qyapi.weixin.qq.com、oapi.dingtalk.com"):
+        services.create_webhook(by=world.admin, organization=world.community_a, kind="wecom", name="内网",
+                                url="http://169.254.169.254/latest/meta-data")
+    services.create_webhook(by=world.admin, organization=world.community_a, kind="dingtalk", name="钉钉",
+                            url="https://oapi.dingtalk.com/robot/send?access_token=x")
+    # A robot stored earlier whose host is no longer allowed is not called.
+    with django_capture_on_commit_callbacks(execute=False):
+        rows = services.notify_group(organization=world.community_a, title="t", body="b")
+    row = next(r for r in rows if r.webhook_id == hook.pk)
+    services.attempt_delivery(row.pk)
+    row.refresh_from_db()
+    assert row.last_error == "Webhook 地址的主机不在允许列表中" and robot_server.requests == []
+    assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)  # no point retrying
