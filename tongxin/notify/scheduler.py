@@ -66,7 +66,8 @@ def register(kind: str):
 
     def decorator(func):
         existing = _handlers.get(kind)
-        if existing is not None and existing is not func and existing.__qualname__ != func.__qualname__:
+        same = existing is not None and (existing.__module__, existing.__qualname__) == (func.__module__, func.__qualname__)
+        if existing is not None and not same:
             raise ValueError(f"scheduler kind {kind!r} already has a handler: {existing.__module__}.{existing.__qualname__}")
         _handlers[kind] = func
         return func
