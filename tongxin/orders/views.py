@@ -183,6 +183,7 @@ def inbox(request):
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {"nav_active": "orders", "page": page, "status_key": status_key, "kind": kind, "category": category, "q": q,
+           "can_manage_categories": has_perm(user, P.MANAGE_CATEGORIES),
            "querystring": params.urlencode(), "kinds": Kind.choices,
            "categories": Category.objects.filter(active=True).order_by("alliance", "sort"),
            "status_filters": [("", _("Waiting for dispatch")), ("working", _("In hand")), ("done", _("Done, not rated")),
@@ -334,4 +335,104 @@ def figures(request):
     by = "community" if request.GET.get("by") == "community" else "unit"
     rows = selectors.figures(request.user, by=by)
     return render(request, "orders/figures.html", {"nav_active": "orders", "rows": rows, "by": by,
+                                                   "can_manage_categories": has_perm(request.user, P.MANAGE_CATEGORIES),
                                                    "definitions": selectors.FIGURE_DEFINITIONS})
+
+
+# --- categories (alliance admin) -----------------------------------------------------------------
+
+def _managed_alliances(user):
+    from tongxin.orgs.models import Alliance
+
+    return [a for a in Alliance.objects.select_related("core_organization").order_by("id")
+            if has_perm(user, P.MANAGE_CATEGORIES, a.core_organization)]
+
+
+def _category_units(alliance):
+    from tongxin.orgs.models import AllianceMembership
+
+    members = AllianceMembership.objects.filter(alliance=alliance, left_on__isnull=True).select_related("organization")
+    return sorted((m.organization for m in members if m.organization.archived_at is None), key=lambda o: o.path)
+
+
+@login_required
+def categories(request):
+    """Per-alliance categories with their keywords, time limits and default unit; only alliance admins."""
+    alliances = _managed_alliances(request.user)
+    if not alliances:
+        raise Http404
+    rows = Category.objects.filter(alliance__in=alliances).select_related("alliance", "default_unit").order_by("alliance", "-active", "sort", "id")
+    return render(request, "orders/categories.html", {"nav_active": "orders", "rows": rows, "alliances": alliances})
+
+
+def _category_data(post, alliance) -> dict:
+    unit_pk = _int(post.get("default_unit"))
+    unit = Organization.objects.filter(pk=unit_pk).first() if unit_pk else None
+    if unit_pk and unit is None:
+        raise DomainError("所选的默认承办单位不存在", field="default_unit")
+    sort = _int(post.get("sort"))
+    data = {
+        "name": post.get("name", ""), "code": post.get("code", ""), "description": post.get("description", "").strip()[:200],
+        "accept_hours": post.get("accept_hours", ""), "finish_days": post.get("finish_days", ""),
+        "keywords": " ".join(post.get("keywords", "").split())[:2000], "default_unit": unit,
+        "active": post.get("active") == "1",
+    }
+    if sort is not None:
+        data["sort"] = min(sort, 32000)
+    return data
+
+
+@login_required
+def category_edit(request, pk=None):
+    user = request.user
+    alliances = _managed_alliances(user)
+    if not alliances:
+        raise Http404
+    category = None
+    if pk is not None:
+        category = Category.objects.filter(pk=pk, alliance__in=alliances).select_related("alliance", "default_unit").first()
+        if category is None:
+            raise Http404
+        alliance = category.alliance
+    else:
+        alliance = next((a for a in alliances if a.pk == _int(request.POST.get("alliance") or request.GET.get("alliance"))), alliances[0])
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            saved = services.save_category(alliance=alliance, by=user, category=category,
+                                           reason=values.get("reason", ""), **_category_data(request.POST, alliance))
+        except DomainError as exc:
+            errors[exc.field or "form"] = exc.message
+        else:
+            messages.success(request, _("Category “%(name)s” saved.") % {"name": saved.name})
+            return redirect("orders:categories")
+    elif category is not None:
+        values = {"name": category.name, "code": category.code, "description": category.description,
+                  "accept_hours": category.accept_hours, "finish_days": category.finish_days, "keywords": category.keywords,
+                  "default_unit": category.default_unit_id or "", "sort": category.sort, "active": "1" if category.active else ""}
+    else:
+        values = {"accept_hours": 24, "finish_days": 5, "active": "1", "sort": 100}
+    values["default_unit"] = str(values.get("default_unit") or "")
+    ctx = {"nav_active": "orders", "category": category, "alliance": alliance, "alliances": alliances,
+           "units": _category_units(alliance), "values": values, "errors": errors}
+    return render(request, "orders/category_form.html", ctx, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def category_active(request, pk):
+    """Deactivate (or activate again) in one click; a deactivated category is no longer offered or suggested."""
+    category = Category.objects.filter(pk=pk, alliance__in=_managed_alliances(request.user)).first()
+    if category is None:
+        raise Http404
+    active = request.POST.get("active") == "1"
+    try:
+        services.save_category(alliance=category.alliance, by=request.user, category=category, active=active,
+                               reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        msg = _("Category “%(name)s” is active again.") if active else _("Category “%(name)s” deactivated.")
+        messages.success(request, msg % {"name": category.name})
+    return redirect("orders:categories")
