@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Serve Tongxin and run the background task worker beside it; Ctrl-C stops both.
+# Serve Tongxin with the background task worker and the scheduler beside it; Ctrl-C stops all three.
 set -eu
 PORT="${1:-8000}"
-.venv/bin/python manage.py db_worker >/tmp/tongxin-worker.log 2>&1 &
+mkdir -p var/log
+.venv/bin/python manage.py db_worker >var/log/worker.log 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
-.venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
+.venv/bin/python manage.py run_scheduler --interval 30 >var/log/scheduler.log 2>&1 &
+SCHEDULER=$!
+trap 'kill $WORKER $SCHEDULER 2>/dev/null || true' EXIT INT TERM
+echo "task worker: var/log/worker.log · scheduler: var/log/scheduler.log"
+.venv/bin/python manage.py runserver --noreload "127.0.0.1:${PORT}"

@@ -135,6 +135,22 @@ if os.environ.get("REDIS_URL") and TASKS["default"]["BACKEND"] == "django_tasks_
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
 
+# Notifications: links in e-mail and chat messages are made absolute with SITE_URL. Without an
+# SMTP host, e-mail is written to the console (a laptop has no mail server).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tongxin@localhost")
+NOTIFY_DIGEST_TIME = os.environ.get("NOTIFY_DIGEST_TIME", "08:30")  # "" turns the daily digest off
+NOTIFY_WEBHOOK_HOSTS = tuple(h for h in os.environ.get("NOTIFY_WEBHOOK_HOSTS", "").split(",") if h)
+
 # Map: polygons render over a plain background; set a tile URL to draw a base map.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
