@@ -47,6 +47,7 @@ def parse_args():
     p.add_argument("--searches", type=int, default=300, help="timed searches per kind of query per run")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where the xlsx files and the JSON result go")
+    p.add_argument("--keep", action="store_true", help="keep the (last) SQLite database file for inspection")
     return p.parse_args()
 
 
@@ -363,8 +364,11 @@ def main():
                "search_p95_worst_ms": worst, "raw_read_s": raw}
     (out / f"result_{runs[0]['vendor']}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     shutil.rmtree(media, ignore_errors=True)
+    from django.conf import settings
     if not os.environ.get("BENCH_BASE_URL", "").startswith("postgres"):
-        for run in range(args.runs):
+        if args.keep:
+            print(f"kept {settings.DATABASES['default']['NAME']}")
+        for run in range(args.runs - 1 if args.keep else args.runs):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{tempfile.gettempdir()}/tx_bench_{os.getpid()}_{run}.sqlite3{suffix}").unlink(missing_ok=True)
 

@@ -803,6 +803,13 @@ def _insert_many(model, rows: list[dict], *, skip_auto: bool = False) -> None:
                 values[i] = out
         params.append(values)
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one command: much faster than executemany's one statement per row.
+            copy_sql = f"COPY {qn(model._meta.db_table)} ({', '.join(qn(c) for c in cols)}) FROM STDIN"
+            with cur.cursor.copy(copy_sql) as copy:
+                for values in params:
+                    copy.write_row(values)
+            return
         for i in range(0, len(params), 5000):
             cur.executemany(sql, params[i : i + 5000])
 
@@ -814,6 +821,16 @@ def _insert_with_history(model, rows: list[dict], *, user, reason: str, now) -> 
     tracked = {f.attname for f in history._meta.concrete_fields}
     extra = {"history_date": now, "history_change_reason": reason, "history_type": "+", "history_user_id": getattr(user, "pk", None)}
     _insert_many(history, [{**{k: v for k, v in row.items() if k in tracked}, **extra} for row in rows], skip_auto=True)
+
+
+def refresh_statistics(kind: str, count: int) -> None:
+    """After a large load, let PostgreSQL's planner see the new rows now rather than at the next autovacuum."""
+    if connection.vendor != "postgresql" or count < 1000:
+        return
+    tables = ["people_person", "people_personrole", "people_partymemberprofile"] if kind == "people" else ["orgs_organization"]
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def fast_path() -> bool:

@@ -244,6 +244,11 @@ def run_import(job_id: int) -> ImportJob | None:
         transition(job, to=S.FAILED, finished_at=timezone.now(), message=f"导入失败（{detail}），未写入任何数据：可以重新上传再试")
     if job.status in (S.DONE, S.FAILED):
         _discard_prepared(job)
+    if job.status == S.DONE:
+        try:
+            importers.refresh_statistics(job.kind, job.imported_count)
+        except Exception:  # statistics are an optimisation; the import itself is committed
+            log.warning("ANALYZE after import job %s failed", job.pk, exc_info=True)
     return job
 
 
