@@ -1,9 +1,14 @@
 """Orders API (/api/v1/orders): the same selectors and services as the pages.
 
 - POST /                    submit; send an `Idempotency-Key` header so a retry makes no second request
+                            (JSON, or multipart/form-data with the same fields and up to 6 files in `photos`)
 - GET  /                    scoped list (masked contact)            GET /{id}  detail with timeline
 - POST /{id}/{action}       inquire, dispatch, post, claim, accept, decline, progress, complete,
                             rate, publish, cancel, merge            POST /{id}/reveal  full phone (logged)
+                            (progress and complete also take multipart/form-data with `photos`)
+
+Photos go through the same checks as the pages (images.clean_image: type, size, pixel count,
+re-encoded as JPEG without EXIF); a refused file is a 400 naming it, and nothing is saved.
 - GET  /track/{number}      public status of one request (no personal data)
 - GET  /wall, /wishes       public results wall and micro-wish wall
 - GET  /figures             the three rates and the on-time rate, per unit or community and month
@@ -12,8 +17,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pydantic
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from ninja.errors import ValidationError
 
 from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.models import Organization
@@ -51,6 +60,39 @@ class ActionIn(Schema):
     key: str = ""
     public_text: str = ""
     into_id: int | None = None
+
+
+_EMPTY_IS_NONE = {"community_id", "category_id", "grid_id", "lng", "lat", "unit_id", "rating", "into_id"}
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def read_body(request: HttpRequest, schema: type[Schema]) -> tuple[Schema, list]:
+    """The payload as `schema` and the uploaded photos, from a JSON body or a multipart form."""
+    if (request.content_type or "") in _FORM_TYPES:
+        raw = {k: v for k, v in request.POST.items() if not (k in _EMPTY_IS_NONE and v == "")}
+        files = request.FILES.getlist("photos")
+    else:
+        try:
+            raw = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError([{"loc": ["body"], "msg": "请求体不是有效的 JSON", "type": "json_invalid"}]) from None
+        if not isinstance(raw, dict):
+            raise ValidationError([{"loc": ["body"], "msg": "请求体应为 JSON 对象", "type": "dict_type"}])
+        files = []
+    try:
+        data = schema.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        raise ValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors(include_url=False, include_context=False)]) from None
+    return data, files
+
+
+def _body_doc(schema: type[Schema]) -> dict:
+    """OpenAPI: the same fields as JSON or as a multipart form with photos."""
+    fields = schema.model_json_schema()
+    form = {**fields, "properties": {**fields.get("properties", {}),
+                                      "photos": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 6}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": fields},
+                                                          "multipart/form-data": {"schema": form}}}}
 
 
 def _ref(obj):
@@ -117,10 +159,11 @@ def _category(pk, field="category_id"):
     return cat
 
 
-@router.post("/", response={201: dict})
-def submit(request: HttpRequest, payload: SubmitIn):
+@router.post("/", response={201: dict}, openapi_extra=_body_doc(SubmitIn))
+def submit(request: HttpRequest):
     from tongxin.grids.models import Grid
 
+    payload, photos = read_body(request, SubmitIn)
     grid = None
     if payload.grid_id is not None:
         grid = Grid.objects.filter(pk=payload.grid_id).first()
@@ -130,7 +173,7 @@ def submit(request: HttpRequest, payload: SubmitIn):
         by=request.user, text=payload.text, kind=payload.kind, title=payload.title,
         community=_org(payload.community_id, "community_id"), category=_category(payload.category_id), grid=grid,
         lng=payload.lng, lat=payload.lat, address=payload.address, contact_name=payload.contact_name,
-        contact_phone=payload.contact_phone, channel=payload.channel,
+        contact_phone=payload.contact_phone, channel=payload.channel, photos=photos,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
     out = summary(req)
@@ -211,7 +254,7 @@ def reveal(request: HttpRequest, pk: int, purpose: str = ""):
 ACTIONS = {"inquire", "dispatch", "post", "claim", "accept", "decline", "progress", "complete", "rate", "publish", "cancel", "merge"}
 
 
-def run_action(req: ServiceRequest, action: str, user, data: ActionIn) -> ServiceRequest:
+def run_action(req: ServiceRequest, action: str, user, data: ActionIn, photos=()) -> ServiceRequest:
     s = services
     if action == "inquire":
         return s.inquire(req=req, by=user, note=data.note)
@@ -227,9 +270,9 @@ def run_action(req: ServiceRequest, action: str, user, data: ActionIn) -> Servic
     if action == "decline":
         return s.decline(req=req, by=user, reason=data.reason or data.note)
     if action == "progress":
-        return s.update_progress(req=req, by=user, note=data.note)
+        return s.update_progress(req=req, by=user, note=data.note, photos=photos)
     if action == "complete":
-        return s.complete(req=req, by=user, result=data.result or data.note)
+        return s.complete(req=req, by=user, result=data.result or data.note, photos=photos)
     if action == "rate":
         return s.rate(req=req, by=user, rating=data.rating, comment=data.comment, key=data.key)
     if action == "publish":
@@ -247,10 +290,13 @@ def run_action(req: ServiceRequest, action: str, user, data: ActionIn) -> Servic
     raise NotFound(f"没有“{action}”这个操作")
 
 
-@router.post("/{int:pk}/{action}", response=dict)
-def act(request: HttpRequest, pk: int, action: str, payload: ActionIn):
+@router.post("/{int:pk}/{action}", response=dict, openapi_extra=_body_doc(ActionIn))
+def act(request: HttpRequest, pk: int, action: str):
     if action not in ACTIONS:
         raise NotFound(f"没有“{action}”这个操作")
+    payload, photos = read_body(request, ActionIn)
+    if photos and action not in ("progress", "complete"):
+        raise DomainError(f"“{workflow.ACTION_ZH.get(action, action)}”不能附带照片，照片只能随提交、进度更新或办结上传", field="photos")
     user = request.user
     if action == "claim":
         # Anyone who may claim sees the wish on the public wall, so it need not be in their scope.
@@ -259,5 +305,5 @@ def act(request: HttpRequest, pk: int, action: str, payload: ActionIn):
             raise NotFound("心愿不存在")
     else:
         req = selectors.get_request(user, pk)
-    req = run_action(req, action, user, payload)
+    req = run_action(req, action, user, payload, photos)
     return detail(req, user)
