@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -29,10 +30,10 @@ class Status(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     IN_PROGRESS = "in_progress", _("In progress")
     REOPENED = "reopened", _("Reopened")
-    DONE = "done", _("Done")
+    DONE = "done", pgettext_lazy("order", "Done")
     RATED = "rated", _("Rated")
     PUBLISHED = "published", _("Published")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
     MERGED = "merged", _("Merged")
 
 
@@ -55,9 +56,9 @@ class Category(models.Model):
     """A kind of problem, per alliance, with its time limits and default responsible unit."""
 
     alliance = models.ForeignKey("orgs.Alliance", on_delete=models.CASCADE, related_name="order_categories")
-    code = models.SlugField(_("code"), max_length=40, help_text=_("Stable code, used as the Open311 service_code"))
-    name = models.CharField(_("name"), max_length=40)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    code = models.SlugField(pgettext_lazy("order", "code"), max_length=40, help_text=_("Stable code, used as the Open311 service_code"))
+    name = models.CharField(pgettext_lazy("order", "name"), max_length=40)
+    description = models.CharField(pgettext_lazy("order", "description"), max_length=200, blank=True)
     accept_hours = models.PositiveSmallIntegerField(_("accept within (working hours)"), default=24)
     finish_days = models.PositiveSmallIntegerField(_("finish within (working days)"), default=5)
     default_unit = models.ForeignKey(
@@ -94,7 +95,7 @@ class ServiceRequest(models.Model):
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="requests", verbose_name=_("category"))
     suggested_category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     title = models.CharField(_("title"), max_length=80, blank=True)
-    text = models.TextField(_("description"))
+    text = models.TextField(pgettext_lazy("order", "description"))
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB)
 
     lng = models.FloatField(_("longitude"), null=True, blank=True)
@@ -167,7 +168,7 @@ class ServiceRequest(models.Model):
 
 class Stage(models.TextChoices):
     REPORT = "report", _("Report")
-    PROGRESS = "progress", _("Progress")
+    PROGRESS = "progress", pgettext_lazy("order", "Progress")
     PROOF = "proof", _("Proof")
 
 
@@ -217,7 +218,7 @@ class IntegrationClient(models.Model):
     Open311 authenticate it the same way; this row says which organisation it serves.
     """
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(pgettext_lazy("order", "name"), max_length=80, unique=True)
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation"))
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_client")
     created_at = models.DateTimeField(auto_now_add=True)

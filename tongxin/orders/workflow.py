@@ -21,6 +21,7 @@ never both succeed.
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm
@@ -105,7 +106,7 @@ ACTION_LABELS = {
     "complete": _("Complete"),
     "rate": _("Rate"),
     "publish": _("Publish on the results wall"),
-    "cancel": _("Cancel"),
+    "cancel": pgettext_lazy("order", "Cancel"),
     "merge": _("Merge into another request"),
     "escalate": _("Escalate"),
     "reveal": _("View contact phone"),
