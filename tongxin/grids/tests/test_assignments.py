@@ -96,3 +96,16 @@ def test_end_assignment_of_another_grid_is_refused(grids, world, client_for):
     assert r.status_code == 404
     role.refresh_from_db()
     assert role.until is None
+
+
+def test_grid_page_links_a_head_only_for_viewers_who_may_open_the_record(grids, world, client):
+    from tongxin.people import services as people
+
+    head = people.create_person(by=world.system, organization=world.community_a, community=world.community_a, name="赵六")
+    services.assign_person(grid=grids.a1, person=head, tag=RoleTag.GRID_HEAD, by=world.dispatcher_a)
+    link = f'href="{reverse("people:detail", args=[head.pk])}"'
+    client.force_login(world.dispatcher_a)
+    assert link in client.get(reverse("grids:detail", args=[grids.a1.pk])).content.decode()
+    client.force_login(world.resident_a)  # a resident sees who their grid head is, not the record
+    body = client.get(reverse("grids:detail", args=[grids.a1.pk])).content.decode()
+    assert "赵六" in body and link not in body
