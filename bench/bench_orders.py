@@ -1,0 +1,451 @@
+#!/usr/bin/env python
+"""Benchmark of the service loop: request submission under load, and the dispatcher's inbox and
+the results wall with 1,000,000 requests in the database. PostgreSQL and gunicorn on loopback.
+
+Run by hand from the repository root (pytest does not collect it):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/bench_orders.py
+    .venv/bin/python bench/bench_orders.py --runs 1 --duration 5 --rows 100000      # quick
+
+The database tx_bench_orders on the DATABASE_URL server is DROPPED and re-created (never point
+--db at a database you care about). The demo alliance is built (core.demo), an integration key
+is made with `create_api_key`, and gunicorn serves tongxin.wsgi with bench/orders_settings.py,
+whose URLconf (bench/orders_urls.py) adds /bench/insert/: the baseline that only INSERTs one
+row through the same middleware. The app itself has no such endpoint.
+
+1. Submission: POST /api/v1/orders/ (JSON, bearer key, a fresh Idempotency-Key each time, a
+   random community, a contact phone), by a closed-loop client of --clients connections
+   (processes x threads, http.client with keep-alive) for --duration seconds after a warm-up;
+   the same client against /bench/insert/ with the same body. Throughput and p50/p95/p99
+   latency, median over --runs runs; the ratio is Tongxin's figure over the baseline's.
+   Each submission validates, suggests a category (rjieba), encrypts the phone, writes the
+   request, its timeline row, the audit event and one inbox notification per dispatcher.
+2. Reads: --rows requests are generated with one INSERT … SELECT generate_series (statuses,
+   communities, units, categories and dates spread like a year of real use), then ANALYZE.
+   Timed sequentially, after a warm-up: the selectors in-process (what the page evaluates: the
+   paginator's count plus the first page) and the pages over HTTP as the logged-in dispatcher
+   (/orders/inbox/ in its default "waiting" view, all statuses, a search) and the public wall
+   (all, one community) and the API wall; p50 and p95.
+
+The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
+lower bound of what the server does alone.
+
+Results (2 cores, PostgreSQL 15 on the same machine, gunicorn gthread 4 workers x 4 threads,
+CONN_MAX_AGE 300, 16 client connections, median of 3 runs of 10 s):
+    see the end of this docstring; filled in from the last measured run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TEXTS = [
+    "小区东门路灯坏了三天，晚上很黑", "楼道里堆满纸箱杂物，有消防隐患", "家里独居老人行动不便，希望有人帮忙买菜",
+    "路边有流动摊贩占道经营，影响通行", "小区里树枝快压到电线了，需要修剪", "楼上邻居装修噪音太大，晚上十点还在施工",
+    "单元门门禁坏了，谁都能进来", "下水道堵了，污水漫到路面", "电动车乱停把消防通道堵住了", "想找一份离家近的工作",
+    "小区垃圾桶满了没人清运，有异味", "井盖松动，踩上去会晃", "希望社区组织一些老年人健身活动", "楼下花坛的树枯死了",
+]
+PERCENTILES = (50, 95, 99)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", default="tx_bench_orders", help="database to DROP and create on the DATABASE_URL server")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds measured per load run")
+    p.add_argument("--warmup", type=float, default=2.0)
+    p.add_argument("--clients", type=int, default=16, help="concurrent client connections")
+    p.add_argument("--procs", type=int, default=2, help="client processes (the connections are spread over them)")
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--port", type=int, default=8197)
+    p.add_argument("--rows", type=int, default=1_000_000)
+    p.add_argument("--reads", type=int, default=200, help="timed requests per read query")
+    p.add_argument("--skip-load", action="store_true")
+    p.add_argument("--skip-reads", action="store_true")
+    p.add_argument("--reuse", action="store_true", help="keep the existing database (no drop, no demo, no bulk rows)")
+    p.add_argument("--out", default=str(ROOT / "bench" / "out" / "result_orders.json"))
+    return p.parse_args()
+
+
+# --- database -----------------------------------------------------------------------------------
+
+def database_url(name: str) -> str:
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    if not base.startswith("postgres"):
+        sys.exit("bench_orders needs PostgreSQL: DATABASE_URL=postgres://user@host:port/anything")
+    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    u = urlparse(url)
+    name = u.path.lstrip("/")
+    with psycopg.connect(urlunparse(u._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tongxin.settings"
+    os.environ.setdefault("DEBUG", "0")
+    import django
+
+    django.setup()
+
+
+def prepare(fresh: bool) -> dict:
+    """Demo alliance, an integration key, the baseline table, sessions for the dispatcher and the liaison."""
+    import io
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tongxin.accounts.models import User
+    from tongxin.orders.selectors import public_communities
+
+    if fresh:
+        call_command("migrate", verbosity=0)
+        t = time.perf_counter()
+        from tongxin.core.demo import build_demo
+
+        build_demo()
+        print(f"  demo built in {time.perf_counter() - t:.1f} s", flush=True)
+    out = io.StringIO()
+    call_command("create_api_key", "--name", f"bench-{uuid.uuid4().hex[:6]}", stdout=out)
+    key = out.getvalue().strip().splitlines()[-1].strip()
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS bench_orders_minimal (id bigserial PRIMARY KEY, body text, created_at timestamptz)")
+
+    def session(username):
+        user = User.objects.get(username=username)
+        s = SessionStore()
+        s[SESSION_KEY], s[BACKEND_SESSION_KEY] = str(user.pk), settings.AUTHENTICATION_BACKENDS[0]
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        return s.session_key
+
+    return {"key": key, "communities": list(public_communities().values_list("pk", flat=True)),
+            "dispatcher_session": session("dispatcher"), "liaison_session": session("liaison")}
+
+
+BULK_SQL = """
+WITH c AS (SELECT array_agg(id ORDER BY id) a FROM orgs_organization WHERE kind = 'community_committee' AND archived_at IS NULL),
+     u AS (SELECT array_agg(organization_id ORDER BY organization_id) a FROM orgs_alliancemembership WHERE role = 'member_unit'),
+     k AS (SELECT array_agg(id ORDER BY id) a, min(alliance_id) al FROM orders_category),
+     t AS (SELECT %(texts)s::text[] a),
+     s AS (SELECT i, (i * 7919) %% 100 AS r, now() - (i * %(step)s) * interval '1 second' AS at
+           FROM generate_series(%(start)s, %(stop)s - 1) i)
+INSERT INTO orders_servicerequest (
+    kind, tracking_number, access_key, alliance_id, category_id, suggested_category_id, title, text, channel,
+    address, contact_name, contact_phone_enc, contact_phone_hash, contact_phone_masked, community_id, assigned_unit_id,
+    status, created_at, updated_at, dispatched_at, accepted_at, done_at, rated_at, published_at, accept_due_at,
+    finish_due_at, rating, rating_comment, published, public_text, result_text, reopen_count, escalation_level,
+    last_reason, suggestion, search_text)
+SELECT
+    CASE WHEN s.r %% 20 = 0 THEN 'wish' ELSE 'service' END,
+    'BX' || lpad(s.i::text, 11, '0'), substr(md5(s.i::text), 1, 22), k.al,
+    CASE WHEN s.r >= 5 THEN k.a[1 + s.i %% array_length(k.a, 1)] END, k.a[1 + s.i %% array_length(k.a, 1)],
+    '', t.a[1 + s.i %% array_length(t.a, 1)] || ' #' || s.i, 'web', '', '', '', '',
+    '139****' || lpad((s.i %% 10000)::text, 4, '0'),
+    c.a[1 + s.i %% array_length(c.a, 1)],
+    CASE WHEN s.r >= 5 AND s.r < 90 THEN u.a[1 + (s.i / 7) %% array_length(u.a, 1)] END,
+    CASE WHEN s.r < 3 THEN 'submitted' WHEN s.r = 3 THEN 'inquiry' WHEN s.r = 4 THEN 'declined'
+         WHEN s.r < 8 THEN 'dispatched' WHEN s.r < 10 THEN 'accepted' WHEN s.r < 12 THEN 'in_progress'
+         WHEN s.r < 15 THEN 'done' WHEN s.r < 30 THEN 'rated' WHEN s.r < 90 THEN 'published'
+         WHEN s.r < 95 THEN 'cancelled' ELSE 'merged' END,
+    s.at, s.at,
+    CASE WHEN s.r >= 5 AND s.r < 90 THEN s.at + interval '2 hours' END,
+    CASE WHEN s.r >= 8 AND s.r < 90 THEN s.at + interval '6 hours' END,
+    CASE WHEN s.r >= 12 AND s.r < 90 THEN s.at + interval '3 days' END,
+    CASE WHEN s.r >= 15 AND s.r < 90 THEN s.at + interval '4 days' END,
+    CASE WHEN s.r >= 30 AND s.r < 90 THEN s.at + interval '5 days' END,
+    CASE WHEN s.r >= 5 AND s.r < 90 THEN s.at + interval '26 hours' END,
+    CASE WHEN s.r >= 5 AND s.r < 90 THEN s.at + interval '7 days' END,
+    CASE WHEN s.r >= 15 AND s.r < 90 THEN 3 + s.i %% 3 END, '',
+    s.r >= 30 AND s.r < 90,
+    CASE WHEN s.r >= 30 AND s.r < 90 THEN t.a[1 + s.i %% array_length(t.a, 1)] || E'\\n办理结果：已处理完毕' ELSE '' END,
+    CASE WHEN s.r >= 12 AND s.r < 90 THEN '已处理完毕' ELSE '' END, 0, 0, '', '{}'::jsonb,
+    t.a[1 + s.i %% array_length(t.a, 1)] || ' bx' || lpad(s.i::text, 11, '0')
+FROM s, c, u, k, t
+"""
+
+
+def bulk_generate(rows: int) -> float:
+    from django.db import connection
+
+    t0 = time.perf_counter()
+    step = max(1, int(365 * 86400 / rows))  # a year of requests
+    chunk = 200_000
+    with connection.cursor() as cur:
+        for start in range(0, rows, chunk):
+            cur.execute(BULK_SQL, {"texts": TEXTS, "step": step, "start": start + 1, "stop": min(rows, start + chunk) + 1})
+            print(f"  {min(rows, start + chunk):,} rows", flush=True)
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE orders_servicerequest")
+    return time.perf_counter() - t0
+
+
+# --- server -------------------------------------------------------------------------------------
+
+def start_server(args, url: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "orders_settings", "DEBUG": "0",
+           "CONN_MAX_AGE": "300", "LOG_LEVEL": "ERROR"}
+    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
+           "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30",
+           "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "tongxin.wsgi:application"]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    for _ in range(100):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", args.port, timeout=2)
+            c.request("GET", "/orders/wall/")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    sys.exit("gunicorn did not start")
+
+
+# --- load client --------------------------------------------------------------------------------
+
+def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure, t_end, queue):
+    import threading
+
+    lat, codes, lock = [], {}, threading.Lock()
+
+    def one_thread(seed):
+        rnd = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, my_codes = [], {}
+        while time.time() < t_start:
+            time.sleep(0.001)
+        while True:
+            now = time.time()
+            if now >= t_end:
+                break
+            body = json.dumps({"text": rnd.choice(TEXTS), "community_id": rnd.choice(communities),
+                               "contact_name": "王先生", "contact_phone": f"139{rnd.randrange(10**8):08d}",
+                               "address": f"{rnd.randrange(1, 30)}号楼"}, ensure_ascii=False).encode()
+            headers = {"Content-Type": "application/json"}
+            if mode == "tongxin":
+                headers.update({"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex})
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            dt = time.perf_counter() - t0
+            if now >= t_measure:
+                my_codes[status] = my_codes.get(status, 0) + 1
+                if status == 201:
+                    mine.append(dt)
+        conn.close()
+        with lock:
+            lat.extend(mine)
+            for k, v in my_codes.items():
+                codes[k] = codes.get(k, 0) + v
+
+    ts = [threading.Thread(target=one_thread, args=(os.getpid() * 1000 + i,)) for i in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    queue.put((lat, codes))
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def load(args, path, mode, ctx) -> dict:
+    ctx_mp = mp.get_context("fork")
+    queue = ctx_mp.Queue()
+    t_start = time.time() + 0.5
+    t_measure, t_end = t_start + args.warmup, t_start + args.warmup + args.duration
+    per = [args.clients // args.procs + (1 if i < args.clients % args.procs else 0) for i in range(args.procs)]
+    procs = [ctx_mp.Process(target=_client_proc, args=(args.port, path, mode, ctx["key"], ctx["communities"], n,
+                                                       t_start, t_measure, t_end, queue)) for n in per if n]
+    for p in procs:
+        p.start()
+    lat, codes = [], {}
+    for _ in procs:
+        part, c = queue.get()
+        lat.extend(part)
+        for k, v in c.items():
+            codes[k] = codes.get(k, 0) + v
+    for p in procs:
+        p.join()
+    ok = codes.get(201, 0)
+    return {"rps": ok / args.duration, "ok": ok, "errors": sum(v for k, v in codes.items() if k != 201),
+            "codes": codes, **{f"p{p}_ms": pct(lat, p) * 1000 for p in PERCENTILES}}
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+def time_calls(fn, n, warm=5) -> dict:
+    for _ in range(warm):
+        fn()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return {"p50_ms": pct(out, 50) * 1000, "p95_ms": pct(out, 95) * 1000}
+
+
+def selector_reads(n: int) -> dict:
+    from django.core.paginator import Paginator
+
+    from tongxin.accounts.models import User
+    from tongxin.orders import selectors
+
+    dispatcher, liaison = User.objects.get(username="dispatcher"), User.objects.get(username="liaison")
+    community = dispatcher.role_assignments.first().organization
+
+    def page(qs):
+        p = Paginator(qs, 30).get_page(1)
+        return p.paginator.count, list(p.object_list)
+
+    cases = {
+        "inbox (waiting)": lambda: page(selectors.dispatcher_inbox(dispatcher)),
+        "inbox (all statuses)": lambda: page(selectors.dispatcher_inbox(dispatcher, status=[])),
+        "inbox (search)": lambda: page(selectors.dispatcher_inbox(dispatcher, status=[], q="路灯")),
+        "unit inbox": lambda: page(selectors.unit_inbox(liaison)),
+        "wall": lambda: selectors.wall(limit=30),
+        "wall (one community)": lambda: selectors.wall(community=community, limit=30),
+    }
+    return {name: time_calls(fn, n) for name, fn in cases.items()}
+
+
+def page_reads(args, ctx, n: int) -> dict:
+    from tongxin.accounts.models import User
+
+    community = User.objects.get(username="dispatcher").role_assignments.first().organization.pk
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+
+    def getter(path, session=None):
+        headers = {"Cookie": f"sessionid={session}"} if session else {}
+
+        def fn():
+            conn.request("GET", path, headers=headers)
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200, (path, r.status)
+        return fn
+
+    cases = {
+        "GET /orders/inbox/": getter("/orders/inbox/", ctx["dispatcher_session"]),
+        "GET /orders/inbox/?status=all": getter("/orders/inbox/?status=all", ctx["dispatcher_session"]),
+        "GET /orders/inbox/?status=all&q=路灯": getter("/orders/inbox/?status=all&q=%E8%B7%AF%E7%81%AF", ctx["dispatcher_session"]),
+        "GET /orders/unit/": getter("/orders/unit/", ctx["liaison_session"]),
+        "GET /orders/wall/": getter("/orders/wall/"),
+        f"GET /orders/wall/?community={community}": getter(f"/orders/wall/?community={community}"),
+        "GET /api/v1/orders/wall": getter("/api/v1/orders/wall"),
+    }
+    return {name: time_calls(fn, n) for name, fn in cases.items()}
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main():
+    args = parse_args()
+    url = database_url(args.db)
+    result = {"args": vars(args), "cores": os.cpu_count()}
+    print(f"database {urlparse(url).path.lstrip('/')} (dropped and re-created)" if not args.reuse else "reusing database", flush=True)
+    if not args.reuse:
+        recreate_database(url)
+    setup_django(url)
+    from django.db import connection, connections
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        result["postgresql"] = cur.fetchone()[0]
+    ctx = prepare(fresh=not args.reuse)
+    connections.close_all()
+    server = start_server(args, url)
+    try:
+        if not args.skip_load:
+            runs = {"tongxin": [], "minimal": []}
+            for i in range(args.runs):
+                for mode, path in (("minimal", "/bench/insert/"), ("tongxin", "/api/v1/orders/")):
+                    r = load(args, path, mode, ctx)
+                    runs[mode].append(r)
+                    print(f"  run {i + 1} {mode:8s} {r['rps']:7.1f}/s  p50 {r['p50_ms']:6.1f}  p95 {r['p95_ms']:6.1f}  "
+                          f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']} {r['codes']}", flush=True)
+            med = {mode: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")}
+                   for mode, rs in runs.items()}
+            result["submission"] = {"runs": runs, "median": med,
+                                    "ratio": {k: med["tongxin"][k] / med["minimal"][k] for k in med["tongxin"]}}
+        if not args.skip_reads:
+            if not args.reuse:
+                print(f"generating {args.rows:,} requests …", flush=True)
+                result["bulk_seconds"] = bulk_generate(args.rows)
+            from tongxin.orders.models import ServiceRequest
+
+            result["requests_in_db"] = ServiceRequest.objects.count()
+            result["selectors"] = selector_reads(args.reads)
+            result["pages"] = page_reads(args, ctx, args.reads)
+    finally:
+        server.terminate()
+        server.wait(10)
+    report(result)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    print(f"\nwritten {args.out}")
+
+
+def report(r: dict) -> None:
+    print(f"\n== Tongxin service loop benchmark ({r['cores']} cores, PostgreSQL {r.get('postgresql', '?')}) ==")
+    a = r["args"]
+    if "submission" in r:
+        s = r["submission"]
+        print(f"Submission, gunicorn gthread {a['workers']}x{a['threads']}, {a['clients']} client connections, "
+              f"median of {a['runs']} runs of {a['duration']:.0f} s:")
+        print(f"  {'':22s}{'req/s':>9s}{'p50 ms':>9s}{'p95 ms':>9s}{'p99 ms':>9s}")
+        for name, key in (("POST /api/v1/orders/", "tongxin"), ("minimal insert", "minimal")):
+            m = s["median"][key]
+            print(f"  {name:22s}{m['rps']:9.1f}{m['p50_ms']:9.1f}{m['p95_ms']:9.1f}{m['p99_ms']:9.1f}")
+        q = s["ratio"]
+        print(f"  {'ratio tongxin/minimal':22s}{q['rps']:9.2f}{q['p50_ms']:9.2f}{q['p95_ms']:9.2f}{q['p99_ms']:9.2f}")
+    if "selectors" in r:
+        print(f"Reads with {r['requests_in_db']:,} requests in the database ({a['reads']} sequential calls each):")
+        for group in ("selectors", "pages"):
+            for name, m in r[group].items():
+                print(f"  {group[:-1]:9s}{name:42s} p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
