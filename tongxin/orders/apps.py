@@ -7,4 +7,6 @@ class OrdersConfig(AppConfig):
     verbose_name = "工单"
 
     def ready(self):
-        from . import tasks  # noqa: F401  (registers the scheduler handlers)
+        from . import memo, tasks  # noqa: F401  (tasks registers the scheduler handlers)
+
+        memo.connect()

@@ -4,7 +4,7 @@ through the services so they carry the same events as real use."""
 from django.db import transaction
 
 from tongxin.accounts.models import User
-from tongxin.orders import services
+from tongxin.orders import memo, services
 from tongxin.orders.models import Category, Kind, ServiceRequest
 from tongxin.orgs.models import Organization
 
@@ -31,6 +31,7 @@ def build_demo_orders() -> int:
         unit = Organization.objects.filter(name=unit_name).first()
         if unit is not None:
             Category.objects.filter(code=code, default_unit__isnull=True).update(default_unit=unit)
+    memo.clear()
     resident, dispatcher, liaison, member = users["resident"], users["dispatcher"], users["liaison"], users["member"]
     unit = liaison.role_assignments.first().organization
     n = 0

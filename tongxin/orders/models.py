@@ -146,7 +146,9 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["community", "status", "-created_at"]),
             models.Index(fields=["assigned_unit", "status", "-created_at"]),
-            models.Index(fields=["published", "-published_at"], name="orders_wall_idx", condition=Q(published=True)),
+            # The results wall, newest first, in all and in one community (partial: published rows only).
+            models.Index(fields=["-published_at", "-id"], name="orders_wall_recent_idx", condition=Q(published=True)),
+            models.Index(fields=["community", "-published_at", "-id"], name="orders_wall_community_idx", condition=Q(published=True)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="request_rating_1_5"),

@@ -76,9 +76,29 @@ def _filter(qs, *, status="", kind="", category=None, q="", community=None):
     return qs
 
 
+def scope_ids(user, perm: str, *, kinds=None) -> list[int] | None:
+    """The ids of the organisations in the user's scope for `perm` (None: everywhere).
+
+    Resolved first, in one small query, so that the request queries filter on an indexed
+    column (community_id IN …) instead of joining the organisation table on a path prefix,
+    which with a million requests made the planner walk the whole table.
+    """
+    from tongxin.accounts.scope import ALL, scope_paths
+
+    if scope_paths(user, perm) == ALL:
+        return None
+    qs = Organization.objects.filter(scope_q(user, perm, "path"))
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    return list(qs.values_list("id", flat=True))
+
+
 def dispatcher_inbox(user, *, status=None, kind: str = "", category=None, q: str = "", community=None) -> QuerySet[ServiceRequest]:
     """Requests in the communities the user dispatches for; by default those waiting for a decision."""
-    qs = _base().filter(scope_q(user, P.DISPATCH_ORDERS, "community__path")) if has_perm(user, P.DISPATCH_ORDERS) else ServiceRequest.objects.none()
+    if not has_perm(user, P.DISPATCH_ORDERS):
+        return ServiceRequest.objects.none()
+    ids = scope_ids(user, P.DISPATCH_ORDERS, kinds=list(workflow.INTERNAL_KINDS))
+    qs = _base().filter(community_id__in=ids) if ids is not None else _base()
     return _filter(qs, status=INBOX_STATUSES if status is None else status, kind=kind, category=category, q=q,
                    community=community).order_by("-created_at", "-id")
 
@@ -86,10 +106,19 @@ def dispatcher_inbox(user, *, status=None, kind: str = "", category=None, q: str
 def unit_inbox(user, *, status=None, q: str = "") -> QuerySet[ServiceRequest]:
     """Requests dispatched to the user's units or teams (and the wishes the user claimed)."""
     q_units = Q(claimed_by=user) if user and user.is_authenticated else Q(pk__in=[])
+    units: set[int] = set()
     if has_perm(user, P.HANDLE_ORDERS):
-        q_units |= scope_q(user, P.HANDLE_ORDERS, "assigned_unit__path")
+        ids = scope_ids(user, P.HANDLE_ORDERS)
+        if ids is None:
+            q_units = Q(assigned_unit__isnull=False) | q_units
+        units.update(ids or [])
     if has_perm(user, P.DISPATCH_ORDERS):  # the community's own team
-        q_units |= Q(assigned_unit__kind__in=list(workflow.INTERNAL_KINDS)) & scope_q(user, P.DISPATCH_ORDERS, "assigned_unit__path")
+        teams = scope_ids(user, P.DISPATCH_ORDERS, kinds=list(workflow.INTERNAL_KINDS))
+        if teams is None:
+            q_units |= Q(assigned_unit__kind__in=list(workflow.INTERNAL_KINDS))
+        units.update(teams or [])
+    if units:
+        q_units |= Q(assigned_unit_id__in=sorted(units))
     qs = _base().filter(q_units)
     return _filter(qs, status=UNIT_STATUSES if status is None else status, q=q).order_by("accept_due_at", "-id")
 

@@ -26,7 +26,7 @@ from tongxin.core.text import search_blob
 from tongxin.core.validators import mask_phone, validate_phone
 from tongxin.orgs.models import Alliance, AllianceMembership, Organization, OrgKind
 
-from . import workflow
+from . import memo, workflow
 from .defaults import DEFAULT_CATEGORIES
 from .images import check_count, clean_image
 from .models import Category, Channel, Kind, RequestEvent, RequestPhoto, ServiceRequest, Stage, Status
@@ -44,6 +44,10 @@ def alliance_for(org: Organization | None) -> Alliance | None:
     """The alliance an organisation works in: its active membership, else the alliance whose core is above it."""
     if org is None:
         return None
+    return memo.get(("alliance_for", org.pk, org.path), lambda: _alliance_for(org))
+
+
+def _alliance_for(org: Organization) -> Alliance | None:
     ms = AllianceMembership.objects.filter(organization=org, left_on__isnull=True).select_related("alliance").first()
     if ms is not None:
         return ms.alliance
@@ -81,7 +85,10 @@ def actor_label(by, actors: set[str] | None = None) -> str:
     return name[:80]
 
 
-def users_with_roles(org: Organization, roles) -> list[User]:
+def users_with_roles(org: Organization, roles, *, cached: bool = False) -> list[User]:
+    """Active users holding one of `roles` at `org` itself (cached: memoised briefly, for notifications)."""
+    if cached:
+        return memo.get(("roles", org.pk, tuple(sorted(roles))), lambda: users_with_roles(org, roles))
     return list(User.objects.filter(role_assignments__organization=org, role_assignments__role__in=list(roles),
                                     is_active=True).distinct())
 
@@ -150,8 +157,15 @@ def seed_categories(*, alliance: Alliance, by=None) -> list[Category]:
 
 
 def ensure_categories(alliance: Alliance | None) -> None:
-    if alliance is not None and not Category.objects.filter(alliance=alliance).exists():
+    if alliance is not None and not active_categories(alliance) and not Category.objects.filter(alliance=alliance).exists():
         seed_categories(alliance=alliance)
+        memo.clear()
+
+
+def active_categories(alliance: Alliance) -> list[Category]:
+    """The alliance's active categories with their default units (memoised briefly: read on every submission)."""
+    return memo.get(("categories", alliance.pk), lambda: list(
+        Category.objects.filter(alliance=alliance, active=True).select_related("default_unit").order_by("sort", "id")))
 
 
 @transaction.atomic
@@ -296,7 +310,9 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    req = ServiceRequest.objects.create(tracking_number=_tracking_number(), **fields)
+                    number = _tracking_number()
+                    req = ServiceRequest.objects.create(tracking_number=number, search_text=search_blob(number, fields["title"], text),
+                                                        **fields)
                 break
             except IntegrityError:
                 if key:
@@ -305,14 +321,13 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
                         return existing  # a concurrent retry of the same submission won
         if req is None:  # pragma: no cover - five tracking-number collisions in a row
             raise DomainError("系统繁忙，请稍后重试", code="busy")
-        ServiceRequest.objects.filter(pk=req.pk).update(search_text=search_blob(req.tracking_number, req.title, req.text))
         ev = RequestEvent.objects.create(request=req, actor=user, actor_label=actor_label(user, {workflow.RESIDENT}),
                                          verb="submitted", to_status=Status.SUBMITTED,
                                          payload={"channel": channel, "kind": kind})
         _save_photos(req, cleaned, stage=Stage.REPORT, by=user, event=ev)
         events.record(actor=user, verb="order.submitted", target=req, organization=community,
                       payload={"kind": kind, "channel": channel, "tracking_number": req.tracking_number})
-        _notify(recipients=users_with_roles(community, [Role.DISPATCHER]), req=req, verb="order.submitted",
+        _notify(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True), req=req, verb="order.submitted",
                 title=f"新{Kind(kind).label}：{req.display_title}", body=f"编号 {req.tracking_number}，请及时派单。")
     return req
 

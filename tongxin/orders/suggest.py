@@ -70,7 +70,9 @@ def suggest(*, text: str, alliance, community=None, grid=None) -> dict:
     reasons: list[str] = []
     category = None
     if alliance is not None:
-        cats = list(Category.objects.filter(alliance=alliance, active=True).select_related("default_unit"))
+        from .services import active_categories
+
+        cats = active_categories(alliance)
         scored = score_categories(text, cats)
         if scored:
             score, category, hits = scored[0]

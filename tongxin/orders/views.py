@@ -178,8 +178,12 @@ def inbox(request):
     q = request.GET.get("q", "").strip()
     qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    for req in page.object_list:
-        req.suggested_unit = _suggested_unit(req)
+    rows = list(page.object_list)
+    unit_ids = {(r.suggestion or {}).get("unit_id") for r in rows} - {None}
+    suggested = Organization.objects.in_bulk(unit_ids) if unit_ids else {}
+    for req in rows:
+        req.suggested_unit = suggested.get((req.suggestion or {}).get("unit_id"))
+    page.object_list = rows
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {"nav_active": "orders", "page": page, "status_key": status_key, "kind": kind, "category": category, "q": q,
