@@ -341,14 +341,16 @@ def selector_reads(n: int) -> dict:
     dispatcher, liaison = User.objects.get(username="dispatcher"), User.objects.get(username="liaison")
     community = dispatcher.role_assignments.first().organization
 
-    def page(qs):
-        p = Paginator(qs, 30).get_page(1)
+    from tongxin.orders.views import CappedPaginator
+
+    def page(qs, paginator=Paginator):
+        p = paginator(qs, 20).get_page(1)  # views.PER_PAGE
         return p.paginator.count, list(p.object_list)
 
     cases = {
         "inbox (waiting)": lambda: page(selectors.dispatcher_inbox(dispatcher)),
         "inbox (all statuses)": lambda: page(selectors.dispatcher_inbox(dispatcher, status=[])),
-        "inbox (search)": lambda: page(selectors.dispatcher_inbox(dispatcher, status=[], q="路灯")),
+        "inbox (search, count capped)": lambda: page(selectors.dispatcher_inbox(dispatcher, status=[], q="路灯"), CappedPaginator),
         "unit inbox": lambda: page(selectors.unit_inbox(liaison)),
         "wall": lambda: selectors.wall(limit=30),
         "wall (one community)": lambda: selectors.wall(community=community, limit=30),

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,17 @@ from . import selectors, services, workflow
 from .api import allowed_for
 from .models import Category, Channel, Kind, ServiceRequest, Status
 
-PER_PAGE = 30
+PER_PAGE = 20  # phone-first: a screenful or two; also keeps the inbox page fast with a million requests
+SEARCH_COUNT_CAP = 600
+
+
+class CappedPaginator(Paginator):
+    """Counts at most SEARCH_COUNT_CAP rows: a word search cannot use an index, and with a
+    million requests counting every match took longer than finding the first page."""
+
+    @cached_property
+    def count(self):
+        return self.object_list[:SEARCH_COUNT_CAP].count()
 
 
 def _int(value):
@@ -177,7 +188,7 @@ def inbox(request):
     category = Category.objects.filter(pk=_int(request.GET.get("category"))).first() if _int(request.GET.get("category")) else None
     q = request.GET.get("q", "").strip()
     qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = (CappedPaginator if q else Paginator)(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     unit_ids = {(r.suggestion or {}).get("unit_id") for r in rows} - {None}
     suggested = Organization.objects.in_bulk(unit_ids) if unit_ids else {}
