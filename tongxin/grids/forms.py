@@ -4,32 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.errors import DomainError
+from tongxin.core.forms import BootstrapForm
 
 from . import selectors
 from .models import Grid, GridLevel
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
-
-class BootstrapForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_domain_error(self, exc: DomainError, aliases: dict | None = None) -> None:
-        field = (aliases or {}).get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class OrgChoiceField(forms.ModelChoiceField):

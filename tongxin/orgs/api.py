@@ -9,6 +9,7 @@ import datetime as dt
 from ninja import Router, Schema, Status
 
 from tongxin.core.errors import DomainError
+from tongxin.core.lookups import scoped_ref as _ref
 
 from . import selectors, services
 from .models import Alliance, AllianceMembership, Department, DutyChairTerm, MembershipRole, Organization
@@ -232,13 +233,6 @@ class DepartmentIn(Schema):
 # --- references are resolved through scoped selectors ---------------------------------------
 
 
-def _ref(qs, pk, field: str, label: str):
-    if pk is None:
-        return None
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        raise DomainError(f"所选{label}不存在或不在您的权限范围内", field=field)
-    return obj
 
 
 def _person(user, pk, field: str):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.errors import DomainError
+from tongxin.core.forms import BootstrapForm as CoreBootstrapForm
 from tongxin.people.models import Person
 
 from . import selectors
@@ -49,37 +49,8 @@ def _reason(required=False, label=None):
     )
 
 
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on widgets, `is-invalid` on fields with errors, service refusals on their field."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        self._mark_invalid()
-
-    def _mark_invalid(self):
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_domain_error(self, exc: DomainError, aliases: dict | None = None) -> None:
-        """Show a service refusal on the field it names (or on the form when it names none here)."""
-        field = (aliases or {}).get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
-        self._mark_invalid()
+class BootstrapForm(CoreBootstrapForm):
+    """The shared form behaviour plus a person picker limited to the people the user may see."""
 
     def setup_person(self, name: str, user, *, organization: Organization | None = None, current: Person | None = None):
         """Validate against the user's visible people; offer the people of `organization` (and the current one)."""

@@ -9,7 +9,8 @@ from typing import Literal
 
 from ninja import Field, Router, Schema, Status
 
-from tongxin.core.errors import DomainError, NotFound
+from tongxin.core.errors import NotFound
+from tongxin.core.lookups import scoped_ref as _ref
 
 from . import selectors, services
 from .models import PartyMemberProfile, Person, PersonRole
@@ -170,13 +171,6 @@ class PartyProfileIn(Schema):
 
 # --- references are resolved through scoped selectors ---------------------------------------
 
-def _ref(qs, pk, field: str, label: str):
-    if pk is None:
-        return None
-    obj = qs.filter(pk=pk).first()
-    if obj is None:
-        raise DomainError(f"所选{label}不存在或不在您的权限范围内", field=field)
-    return obj
 
 
 def _grid(user, pk):

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.core.errors import DomainError
+from tongxin.core.forms import BootstrapForm
 from tongxin.grids.models import Grid
 from tongxin.orgs.models import Organization
 
@@ -31,38 +31,6 @@ class OrgChoiceField(forms.ModelChoiceField):
 class GridChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}（{obj.code}）"
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on widgets, and `is-invalid` on every field that has an error."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                widget.attrs["class"] = "form-check-input"
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_domain_error(self, exc: DomainError, aliases: dict | None = None) -> None:
-        """Show a service refusal on the field it names (or on the form when it names none here)."""
-        field = (aliases or {}).get(exc.field, exc.field)
-        self.add_error(field if field in self.fields else None, exc.message)
 
 
 class DateInput(forms.DateInput):
