@@ -289,6 +289,37 @@ def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure
     queue.put((lat, codes))
 
 
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def cpu_snapshot(server_pid: int, db: str) -> dict:
+    """CPU seconds used so far by the gunicorn workers and by the PostgreSQL backends of `db`.
+
+    The machine may be shared (other benchmarks, test runs); CPU time per request does not
+    depend on that, wall-clock throughput does.
+    """
+    workers, backends = 0.0, 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == server_pid:
+            workers += _cpu_seconds(int(entry.name))
+        elif cmd.startswith("postgres:") and f" {db} " in f"{cmd} ":
+            backends += _cpu_seconds(int(entry.name))
+    return {"app": workers, "db": backends}
+
+
 def pct(values, p):
     if not values:
         return float("nan")
@@ -297,6 +328,7 @@ def pct(values, p):
 
 
 def load(args, path, mode, ctx) -> dict:
+    before = cpu_snapshot(ctx["server_pid"], args.db)
     ctx_mp = mp.get_context("fork")
     queue = ctx_mp.Queue()
     t_start = time.time() + 0.5
@@ -314,9 +346,13 @@ def load(args, path, mode, ctx) -> dict:
             codes[k] = codes.get(k, 0) + v
     for p in procs:
         p.join()
+    after = cpu_snapshot(ctx["server_pid"], args.db)
+    total = sum(codes.values()) or 1  # CPU covers warm-up too: divide by every request made
     ok = codes.get(201, 0)
+    cpu = {f"{k}_cpu_ms": (after[k] - before[k]) * 1000 / total for k in ("app", "db")}
     return {"rps": ok / args.duration, "ok": ok, "errors": sum(v for k, v in codes.items() if k != 201),
-            "codes": codes, **{f"p{p}_ms": pct(lat, p) * 1000 for p in PERCENTILES}}
+            "codes": codes, **{f"p{p}_ms": pct(lat, p) * 1000 for p in PERCENTILES}, **cpu,
+            "capacity_rps": (os.cpu_count() or 1) * 1000 / max(cpu["app_cpu_ms"] + cpu["db_cpu_ms"], 1e-6)}
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -391,7 +427,7 @@ def page_reads(args, ctx, n: int) -> dict:
 def main():
     args = parse_args()
     url = database_url(args.db)
-    result = {"args": vars(args), "cores": os.cpu_count()}
+    result = {"args": vars(args), "cores": os.cpu_count(), "loadavg_start": os.getloadavg()}
     print(f"database {urlparse(url).path.lstrip('/')} (dropped and re-created)" if not args.reuse else "reusing database", flush=True)
     if not args.reuse:
         recreate_database(url)
@@ -404,6 +440,7 @@ def main():
     ctx = prepare(fresh=not args.reuse)
     connections.close_all()
     server = start_server(args, url)
+    ctx["server_pid"] = server.pid
     try:
         if not args.skip_load:
             runs = {"tongxin": [], "minimal": []}
@@ -412,9 +449,10 @@ def main():
                     r = load(args, path, mode, ctx)
                     runs[mode].append(r)
                     print(f"  run {i + 1} {mode:8s} {r['rps']:7.1f}/s  p50 {r['p50_ms']:6.1f}  p95 {r['p95_ms']:6.1f}  "
-                          f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']} {r['codes']}", flush=True)
-            med = {mode: {k: statistics.median(r[k] for r in rs) for k in ("rps", "p50_ms", "p95_ms", "p99_ms")}
-                   for mode, rs in runs.items()}
+                          f"p99 {r['p99_ms']:6.1f} ms  CPU/request app {r['app_cpu_ms']:.1f} ms db {r['db_cpu_ms']:.1f} ms  "
+                          f"errors {r['errors']} load {os.getloadavg()[0]:.1f}", flush=True)
+            keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "app_cpu_ms", "db_cpu_ms", "capacity_rps")
+            med = {mode: {k: statistics.median(r[k] for r in rs) for k in keys} for mode, rs in runs.items()}
             result["submission"] = {"runs": runs, "median": med,
                                     "ratio": {k: med["tongxin"][k] / med["minimal"][k] for k in med["tongxin"]}}
         if not args.skip_reads:
@@ -428,6 +466,7 @@ def main():
     finally:
         server.terminate()
         server.wait(10)
+    result["loadavg_end"] = os.getloadavg()
     report(result)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str))
@@ -436,6 +475,8 @@ def main():
 
 def report(r: dict) -> None:
     print(f"\n== Tongxin service loop benchmark ({r['cores']} cores, PostgreSQL {r.get('postgresql', '?')}) ==")
+    print(f"load average at start {r['loadavg_start'][0]:.1f}, at end {r['loadavg_end'][0]:.1f} "
+          "(above ~0.5 means other work shared the machine)")
     a = r["args"]
     if "submission" in r:
         s = r["submission"]
@@ -447,6 +488,11 @@ def report(r: dict) -> None:
             print(f"  {name:22s}{m['rps']:9.1f}{m['p50_ms']:9.1f}{m['p95_ms']:9.1f}{m['p99_ms']:9.1f}")
         q = s["ratio"]
         print(f"  {'ratio tongxin/minimal':22s}{q['rps']:9.2f}{q['p50_ms']:9.2f}{q['p95_ms']:9.2f}{q['p99_ms']:9.2f}")
+        print("  CPU per request (server side, independent of other load on the machine):")
+        for name, key in (("POST /api/v1/orders/", "tongxin"), ("minimal insert", "minimal")):
+            m = s["median"][key]
+            print(f"  {name:22s} gunicorn {m['app_cpu_ms']:5.1f} ms + PostgreSQL {m['db_cpu_ms']:5.1f} ms "
+                  f"-> at most {m['capacity_rps']:.0f}/s on {r['cores']} dedicated cores")
     if "selectors" in r:
         print(f"Reads with {r['requests_in_db']:,} requests in the database ({a['reads']} sequential calls each):")
         for group in ("selectors", "pages"):

@@ -164,6 +164,10 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["community", "status", "-created_at"]),
             models.Index(fields=["assigned_unit", "status", "-created_at"]),
+            # The dispatcher's inbox: what waits for a decision, and everything, newest first per community.
+            models.Index(fields=["community", "-created_at", "-id"], name="orders_inbox_waiting_idx",
+                         condition=Q(status__in=["submitted", "inquiry", "declined"])),
+            models.Index(fields=["community", "-created_at", "-id"], name="orders_inbox_all_idx"),
             # The results wall, newest first, in all and in one community (partial: published rows only).
             models.Index(fields=["-published_at", "-id"], name="orders_wall_recent_idx", condition=Q(published=True)),
             models.Index(fields=["community", "-published_at", "-id"], name="orders_wall_community_idx", condition=Q(published=True)),
