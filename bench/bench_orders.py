@@ -67,7 +67,7 @@ alliance and dispatchers and the search text written with the insert took it to 
 
 Before the indexes (0002-0004) the wall took 250-300 ms (the plain published_at index put the
 NULLs of 400,000 unpublished rows first) and the inbox joined organisations on a path prefix.
-""""""
+"""
 
 from __future__ import annotations
 
