@@ -24,7 +24,7 @@ demo: migrate
 
 run: demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	@echo "Tongxin: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server and the task worker)"
+	@echo "Tongxin: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server, the task worker and the scheduler)"
 	@bash scripts/run.sh $(PORT)
 
 worker: install
