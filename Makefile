@@ -36,8 +36,8 @@ test: install
 # Refresh translation catalogues: extract, derive zh-Hant from zh-Hans, compile (needs gettext).
 APPS := orgs people grids dataio notify orders
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-fuzzy-matching $(foreach a,$(APPS),--ignore 'tongxin/$(a)/*') --ignore '.venv/*' --ignore 'bench/*'
-	for a in $(APPS); do (cd tongxin/$$a && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans --no-fuzzy-matching); done
+	$(BIN)/python manage.py makemessages -l zh_Hans $(foreach a,$(APPS),--ignore 'tongxin/$(a)/*') --ignore '.venv/*' --ignore 'bench/*'
+	for a in $(APPS); do (cd tongxin/$$a && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans); done
 	$(BIN)/python scripts/i18n.py hant
 	cd tongxin && ../$(BIN)/python ../manage.py compilemessages
 	$(BIN)/python scripts/i18n.py check
