@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.errors import DomainError
 from tongxin.core.forms import BootstrapForm
@@ -24,7 +25,7 @@ class GridChoiceField(forms.ModelChoiceField):
 
 class GridForm(BootstrapForm):
     name = forms.CharField(label=_("Name"), max_length=80)
-    code = forms.CharField(label=_("Code"), max_length=40, help_text=_("Letters, digits, '-', '_' or '.'; unique."))
+    code = forms.CharField(label=pgettext_lazy("grid", "Code"), max_length=40, help_text=_("Letters, digits, '-', '_' or '.'; unique."))
     level = forms.TypedChoiceField(label=_("Level"), choices=GridLevel.choices, coerce=int)
     parent = GridChoiceField(label=_("Parent grid"), queryset=Grid.objects.none(), required=False,
                              help_text=_("A community's parent is a street, a grid's a community, a micro-grid's a grid."))
@@ -94,7 +95,7 @@ class GridForm(BootstrapForm):
 
 class AssignForm(BootstrapForm):
     person = forms.TypedChoiceField(label=_("Person"), coerce=int, choices=())
-    tag = forms.ChoiceField(label=_("Role"), choices=())
+    tag = forms.ChoiceField(label=pgettext_lazy("grid", "Role"), choices=())
     since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.forms import BootstrapForm
 from tongxin.grids.models import Grid
@@ -149,7 +150,7 @@ class RoleForm(BootstrapForm):
 
 class PartyProfileForm(BootstrapForm):
     branch = OrgChoiceField(label=_("Party branch"), queryset=Organization.objects.none())
-    status = forms.ChoiceField(label=_("Status"), choices=MemberStatus.choices)
+    status = forms.ChoiceField(label=pgettext_lazy("member", "Status"), choices=MemberStatus.choices)
     joined_on = forms.DateField(label=_("Date joined the Party"), required=False, widget=DateInput())
     full_member_on = forms.DateField(label=_("Date made full member"), required=False, widget=DateInput(),
                                      help_text=_("Leave blank for a probationary member."))
