@@ -10,7 +10,6 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("users/", views.users, name="users"),
     path("users/new/", views.user_create, name="user_create"),
-    path("users/people-options/", views.people_options, name="people_options"),
     path("users/<int:pk>/", views.user_detail, name="user"),
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
 ]

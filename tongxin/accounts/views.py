@@ -67,17 +67,6 @@ def users(request):
 
 
 @login_required
-def people_options(request):
-    """<option>s of people the user may see, for the account form's person picker."""
-    _manager_required(request)
-    from tongxin.people.selectors import search_people
-
-    q = request.GET.get("q", "").strip()
-    people = list(search_people(request.user, q=q).order_by("name", "pk")[:20]) if q else []
-    return render(request, "accounts/_people_options.html", {"people": people, "q": q})
-
-
-@login_required
 def user_create(request):
     _manager_required(request)
     from tongxin.orgs.selectors import manageable_organizations

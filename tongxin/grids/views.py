@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.errors import DomainError, NotFound
+from tongxin.people.selectors import visible_person_ids
 
 from . import selectors, services
 from .forms import AssignForm, GridForm
@@ -122,12 +123,6 @@ def _chain_item(c: dict) -> dict:
     return {k: c[k] for k in ("id", "name", "code", "level", "level_label", "visible")}
 
 
-def _linkable_people(user, ids) -> set[int]:
-    from tongxin.people.selectors import visible_people
-
-    return set(visible_people(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-
-
 def _detail_context(request, grid, **extra):
     user = request.user
     can_manage = selectors.can_manage(user, grid)
@@ -139,7 +134,7 @@ def _detail_context(request, grid, **extra):
         "assignments": (assignments := list(selectors.assignments(grid))),
         "ended": selectors.assignments(grid, include_ended=True).filter(until__isnull=False)[:20],
         # Names are public duty information; the person page is linked only where the viewer may open it.
-        "linkable_people": _linkable_people(user, [r.person_id for r in assignments]),
+        "linkable_people": visible_person_ids(user, [r.person_id for r in assignments]),
         "can_manage": can_manage,
         "can_assign": can_manage and grid.level >= GridLevel.GRID,
         "map_config": _map_config(request, focus=grid),

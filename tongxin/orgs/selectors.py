@@ -218,12 +218,3 @@ def visible_person(user, pk):
     from tongxin.people.selectors import visible_people
 
     return visible_people(user).filter(pk=pk).first()
-
-
-def visible_person_ids(user, ids) -> set[int]:
-    from tongxin.people.selectors import visible_people
-
-    ids = [i for i in ids if i]
-    if not ids:
-        return set()
-    return set(visible_people(user, include_archived=True).filter(pk__in=ids).values_list("pk", flat=True))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm
 from tongxin.core.errors import DomainError, NotFound
+from tongxin.people.selectors import visible_person_ids
 
 from . import selectors, services
 from .forms import (
@@ -277,7 +278,7 @@ def alliance_detail(request, pk):
     chairs = selectors.duty_chairs(alliance)
     depts = list(selectors.departments(alliance))
     person_ids = {m.liaison_id for m in memberships} | {m.committee_member_id for m in memberships} | {d.head_id for d in depts}
-    visible_people = selectors.visible_person_ids(user, person_ids)
+    visible_people = visible_person_ids(user, person_ids)
     visible_orgs = set(selectors.visible_organizations(user, include_archived=True).filter(
         pk__in={m.organization_id for m in memberships}).values_list("pk", flat=True))
     show_past = _truthy(request.GET.get("past"))

@@ -88,6 +88,14 @@ def visible_people(user, *, include_archived: bool = False) -> QuerySet[Person]:
     return qs
 
 
+def visible_person_ids(user, ids) -> set[int]:
+    """Which of `ids` the user may open (to link a name only where the record is visible)."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return set()
+    return set(visible_people(user, include_archived=True).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def active_roles_prefetch() -> Prefetch:
     return Prefetch(
         "roles",

@@ -66,7 +66,7 @@ def test_pages_list_only_accounts_in_scope(world, client):
     body = client.get("/accounts/users/").content.decode()
     assert "账号" in body and "t-resident-a" in body and "t-disp-b" not in body
     assert client.get(f"/accounts/users/{world.dispatcher_b.pk}/").status_code == 404
-    options = client.get("/accounts/users/people-options/", {"q": "張三"}).content.decode()  # traditional finds 张三
+    options = client.get("/orgs/people-options/", {"q": "張三"}).content.decode()  # traditional finds 张三
     assert "张三" in options and "李四" not in options
     client.force_login(world.resident_a)
     assert client.get("/accounts/users/").status_code == 404
