@@ -72,11 +72,11 @@ def user_create(request):
     from tongxin.orgs.selectors import manageable_organizations
     from tongxin.people.selectors import visible_people
 
-    error, values = None, {}
+    error, values, person = None, {}, None
     if request.method == "POST":
         values = request.POST
+        person = visible_people(request.user).filter(pk=request.POST.get("person") or 0).first()
         try:
-            person = visible_people(request.user).filter(pk=request.POST.get("person") or 0).first()
             org = manageable_organizations(request.user).filter(pk=request.POST.get("organization") or 0).first()
             if org is None:
                 raise DomainError("请选择角色所在的组织", field="organization")
@@ -90,7 +90,8 @@ def user_create(request):
             request.session["tongxin_new_password"] = password
             messages.success(request, _("Account created. Give the temporary password to its owner."))
             return redirect("accounts:user", pk=user.pk)
-    return render(request, "accounts/user_form.html", {"error": error, "values": values, "nav_active": "accounts",
+    # A refused form keeps the chosen person, so the admin fixes one field and submits again.
+    return render(request, "accounts/user_form.html", {"error": error, "values": values, "person": person, "nav_active": "accounts",
                                                         **_role_form_context(request)})
 
 

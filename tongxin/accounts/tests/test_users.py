@@ -83,6 +83,7 @@ def test_create_account_page_flow_shows_password_once(world, client):
     bad = client.post("/accounts/users/new/", {"username": "li4", "person": world.person_b.pk, "role": Role.LIAISON,
                                                "organization": world.community_b.pk}).content.decode()
     assert "已被使用" in bad
+    assert f'<option value="{world.person_b.pk}" selected>' in bad  # the chosen person survives the refusal
 
 
 def test_user_detail_actions(world, client):
