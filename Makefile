@@ -34,7 +34,7 @@ test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # Refresh translation catalogues: extract, derive zh-Hant from zh-Hans, compile (needs gettext).
-APPS := orgs people grids dataio notify orders
+APPS := orgs people grids dataio notify orders lists routing governance meetings deliberation rhythm
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans $(foreach a,$(APPS),--ignore 'tongxin/$(a)/*') --ignore '.venv/*' --ignore 'bench/*'
 	for a in $(APPS); do (cd tongxin/$$a && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans); done

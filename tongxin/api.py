@@ -66,11 +66,17 @@ def _register():
     from tongxin.accounts.api import router as accounts_router
     from tongxin.audit.api import router as audit_router
     from tongxin.dataio.api import router as dataio_router
+    from tongxin.deliberation.api import router as deliberation_router
+    from tongxin.governance.api import router as governance_router
     from tongxin.grids.api import router as grids_router
+    from tongxin.lists.api import router as lists_router
+    from tongxin.meetings.api import router as meetings_router
     from tongxin.notify.api import router as notify_router
     from tongxin.orders.api import router as orders_router
     from tongxin.orgs.api import router as orgs_router
     from tongxin.people.api import router as people_router
+    from tongxin.rhythm.api import router as rhythm_router
+    from tongxin.routing.api import router as routing_router
 
     api.add_router("/", orgs_router)
     api.add_router("/accounts", accounts_router)
@@ -80,6 +86,12 @@ def _register():
     api.add_router("/history", audit_router)
     api.add_router("/orders", orders_router)
     api.add_router("/notifications", notify_router)
+    api.add_router("/lists", lists_router)
+    api.add_router("/routing", routing_router)
+    api.add_router("/agreements", governance_router)
+    api.add_router("/meetings", meetings_router)
+    api.add_router("/topics", deliberation_router)
+    api.add_router("/rhythm", rhythm_router)
 
 
 _register()

@@ -45,6 +45,12 @@ INSTALLED_APPS = [
     "tongxin.dataio",
     "tongxin.notify",
     "tongxin.orders",
+    "tongxin.lists",
+    "tongxin.routing",
+    "tongxin.governance",
+    "tongxin.meetings",
+    "tongxin.deliberation",
+    "tongxin.rhythm",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,12 @@ urlpatterns = [
     path("orders/", include("tongxin.orders.urls")),
     path("open311/v2/", include("tongxin.orders.open311_urls")),
     path("notifications/", include("tongxin.notify.urls")),
+    path("lists/", include("tongxin.lists.urls")),
+    path("routing/", include("tongxin.routing.urls")),
+    path("agreements/", include("tongxin.governance.urls")),
+    path("meetings/", include("tongxin.meetings.urls")),
+    path("topics/", include("tongxin.deliberation.urls")),
+    path("rhythm/", include("tongxin.rhythm.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -292,7 +292,7 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
     elif kind in (Kind.SERVICE, Kind.WISH) and (user is None or on_behalf):
         raise DomainError("请留下联系电话，以便承办单位联系您", field="contact_phone")
     cleaned = _clean_photos(photos)
-    hint = suggest(text=f"{title} {text}", alliance=alliance, community=community, grid=grid)
+    hint = suggest(text=f"{title} {text}", alliance=alliance, community=community, grid=grid, lng=lng, lat=lat)
 
     with transaction.atomic():
         fields = dict(

@@ -65,8 +65,13 @@ def community_of(org):
     return None
 
 
-def suggest(*, text: str, alliance, community=None, grid=None) -> dict:
-    """{"category": Category|None, "unit": Organization|None, "reasons": [str, ...]} (reasons in Chinese)."""
+def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None = None, lat: float | None = None) -> dict:
+    """{"category": Category|None, "unit": Organization|None, "reasons": [str, ...]} (reasons in Chinese).
+
+    Category: the keyword rules, joined by the learned model (tongxin.routing) once the alliance
+    has enough history. Unit: an adopted road segment (门前三包, tongxin.governance) covering the
+    point first, then the category's default unit, then the community itself.
+    """
     reasons: list[str] = []
     category = None
     if alliance is not None:
@@ -74,7 +79,12 @@ def suggest(*, text: str, alliance, community=None, grid=None) -> dict:
 
         cats = active_categories(alliance)
         scored = score_categories(text, cats)
-        if scored:
+        learned = _learned(alliance, text)
+        if learned is not None and learned.get("category") is not None and (
+                not scored or learned["confidence"] >= LEARNED_OVERRIDES_RULES):
+            category = learned["category"]
+            reasons.append(learned["reason"])
+        elif scored:
             score, category, hits = scored[0]
             reasons.append(f"描述中出现“{'”“'.join(hits[:5])}”，建议归入“{category.name}”")
         else:
@@ -87,13 +97,35 @@ def suggest(*, text: str, alliance, community=None, grid=None) -> dict:
             reasons.append(f"位置在“{grid.name}”，属于{com.name}")
             community = community or com
     unit = None
-    if category is not None and category.default_unit_id and category.default_unit.archived_at is None:
+    adopted = _adopter(alliance, lng, lat)
+    if adopted is not None:
+        unit, segment = adopted
+        reasons.append(f"位置在{unit.name}认领的门前三包路段“{segment}”内")
+    elif category is not None and category.default_unit_id and category.default_unit.archived_at is None:
         unit = category.default_unit
         reasons.append(f"“{category.name}”的默认承办单位是{unit.name}")
     elif community is not None:
         unit = community
         reasons.append(f"该分类没有默认承办单位，由{community.name}自行办理")
     return {"category": category, "unit": unit, "reasons": reasons}
+
+
+# A learned category replaces the keyword rules' pick only when the model is this sure.
+LEARNED_OVERRIDES_RULES = 0.6
+
+
+def _learned(alliance, text: str) -> dict | None:
+    from tongxin.routing.selectors import predict
+
+    return predict(alliance=alliance, text=text)
+
+
+def _adopter(alliance, lng, lat):
+    if alliance is None or lng is None or lat is None:
+        return None
+    from tongxin.governance.selectors import adopter_at
+
+    return adopter_at(alliance=alliance, lng=lng, lat=lat)
 
 
 def as_json(s: dict) -> dict:

@@ -201,3 +201,33 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The five co-building areas (党建联创、公益联办、活动联谊、治理联防、环境联抓): default categories of
+# obligations (governance), projects (lists) and needs; an alliance can add its own.
+DEFAULT_COBUILDING_AREAS = (
+    ("party", "党建联创"),
+    ("welfare", "公益联办"),
+    ("activities", "活动联谊"),
+    ("governance", "治理联防"),
+    ("environment", "环境联抓"),
+)
+
+
+class CoBuildingArea(models.Model):
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="cobuilding_areas")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    sort = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["alliance", "sort", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "code"], name="unique_cobuilding_area_code"),
+            models.UniqueConstraint(fields=["alliance", "name"], name="unique_cobuilding_area_name"),
+        ]
+
+    def __str__(self):
+        return self.name

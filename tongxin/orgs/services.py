@@ -11,7 +11,16 @@ from tongxin.audit import events
 from tongxin.core.errors import DomainError
 from tongxin.core.text import search_blob
 
-from .models import Alliance, AllianceMembership, Department, DutyChairTerm, Organization, OrgKind
+from .models import (
+    DEFAULT_COBUILDING_AREAS,
+    Alliance,
+    AllianceMembership,
+    CoBuildingArea,
+    Department,
+    DutyChairTerm,
+    Organization,
+    OrgKind,
+)
 
 ORG_FIELDS = ("name", "short_name", "kind", "code", "original_affiliation", "address", "contact_name", "description", "party_instructor")
 
@@ -289,3 +298,33 @@ def save_department(*, alliance: Alliance, by, name: str, head=None, responsibil
     events.record(actor=by, verb="alliance.department_created" if created else "alliance.department_updated", target=department,
                   organization=alliance.core_organization, reason=reason, payload={"name": name, "head": head.name if head else None})
     return department
+
+
+def ensure_cobuilding_areas(alliance: Alliance) -> list[CoBuildingArea]:
+    """The alliance's co-building areas, creating the five defaults the first time they are asked for."""
+    if not alliance.cobuilding_areas.exists():
+        with transaction.atomic():
+            for sort, (code, name) in enumerate(DEFAULT_COBUILDING_AREAS, start=1):
+                CoBuildingArea.objects.get_or_create(alliance=alliance, code=code, defaults={"name": name, "sort": sort})
+    return list(alliance.cobuilding_areas.filter(active=True))
+
+
+def add_cobuilding_area(*, alliance: Alliance, by, name: str, code: str = "", reason: str = "") -> CoBuildingArea:
+    """An alliance's own area beside the five defaults (e.g. "regional party building + property")."""
+    from django.utils.text import slugify
+
+    ensure_can(by, P.MANAGE_ALLIANCE, alliance.core_organization)
+    ensure_cobuilding_areas(alliance)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("共建领域名称不能为空", field="name")
+    if alliance.cobuilding_areas.filter(name=name).exists():
+        raise DomainError(f"共建领域“{name}”已存在", field="name")
+    code = slugify(code or "") or f"area{alliance.cobuilding_areas.count() + 1}"
+    if alliance.cobuilding_areas.filter(code=code).exists():
+        raise DomainError(f"共建领域代码“{code}”已被使用", field="code")
+    with transaction.atomic():
+        area = CoBuildingArea.objects.create(alliance=alliance, code=code, name=name, sort=100)
+        events.record(actor=by, verb="alliance.area_added", target=area, organization=alliance.core_organization,
+                      reason=reason, payload={"name": name, "code": code})
+    return area

@@ -1,0 +1,1 @@
+"""Deliberation topics: discussion, escalation through councils, opinions, votes, consultations, resolutions."""

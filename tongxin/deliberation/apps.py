@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DeliberationConfig(AppConfig):
+    name = "tongxin.deliberation"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "党群议事"

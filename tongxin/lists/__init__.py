@@ -1,0 +1,1 @@
+"""Three lists (resources, needs, projects), campaigns, supply-demand matching and pairing sessions."""

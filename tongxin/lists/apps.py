@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ListsConfig(AppConfig):
+    name = "tongxin.lists"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "三张清单与共建项目"

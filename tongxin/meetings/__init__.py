@@ -1,0 +1,1 @@
+"""Joint meetings: recurrence, agenda collection, invitations and RSVP, attendance, minutes, action items."""

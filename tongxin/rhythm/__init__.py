@@ -1,0 +1,1 @@
+"""The alliance's rhythm: one monthly prompt per member unit, the quarterly review page and PDF."""
