@@ -259,4 +259,9 @@ def build_demo(seed: int = 2026) -> dict | None:
 
     seed_categories(alliance=result["alliance"])
     result["orders"] = build_demo_orders()
+    # Each app seeds its own part, in the order they depend on each other.
+    from importlib import import_module
+
+    for app in ("routing", "governance", "lists", "meetings", "deliberation", "rhythm"):
+        result[app] = getattr(import_module(f"tongxin.{app}.demo"), f"build_demo_{app}")()
     return result
