@@ -1,5 +1,7 @@
 import hashlib
 import secrets
+import threading
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,15 +44,39 @@ def revoke_api_token(*, token: ApiToken, by: User, reason: str = "") -> ApiToken
     return token
 
 
+# Bearer keys are looked up on every API call; a verified key is remembered for a few seconds so
+# a busy integration does not pay a token + user query each time. A revocation, deactivation or
+# password change in this process forgets it at once (signals below); other processes within
+# TOKEN_MEMO_SECONDS. Only the user's column values are kept: each request gets its own instance.
+TOKEN_MEMO_SECONDS = 5.0
+_token_memo: dict[str, tuple[float, tuple]] = {}
+_token_memo_lock = threading.Lock()
+_USER_FIELDS = None
+
+
+def forget_tokens(*_args, **_kwargs) -> None:
+    with _token_memo_lock:
+        _token_memo.clear()
+
+
 def user_for_key(key: str) -> User | None:
+    global _USER_FIELDS
     if not key or not key.startswith("tx_"):
         return None
-    token = ApiToken.objects.filter(key_hash=_hash_key(key), revoked_at__isnull=True).select_related("user").first()
+    key_hash = _hash_key(key)
+    hit = _token_memo.get(key_hash)
+    if _USER_FIELDS is None:
+        _USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+    if hit is not None and hit[0] > time.monotonic():
+        return User.from_db("default", _USER_FIELDS, hit[1])
+    token = ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True).select_related("user").first()
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    with _token_memo_lock:
+        _token_memo[key_hash] = (time.monotonic() + TOKEN_MEMO_SECONDS, tuple(getattr(token.user, f) for f in _USER_FIELDS))
     return token.user
 
 

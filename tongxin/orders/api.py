@@ -27,7 +27,7 @@ from ninja.errors import ValidationError
 from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.models import Organization
 
-from . import selectors, services, workflow
+from . import memo, selectors, services, workflow
 from .models import Category, Channel, Kind, ServiceRequest
 
 router = Router(tags=["orders"])
@@ -144,7 +144,8 @@ def allowed_for(req, user, key: str = "") -> list[str]:
 def _org(pk, field):
     if pk is None:
         return None
-    org = Organization.objects.filter(pk=pk, archived_at__isnull=True).first()
+    # Memoised like the categories (memo.py): every submission names its community.
+    org = memo.get(("org", pk), lambda: Organization.objects.filter(pk=pk, archived_at__isnull=True).first())
     if org is None:
         raise DomainError(f"组织 {pk} 不存在", field=field)
     return org

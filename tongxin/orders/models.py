@@ -10,6 +10,7 @@ services.reveal_contact(), which logs the read.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -96,7 +97,7 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
-    @property
+    @cached_property  # categories are memoised per process (memo.py), so each is folded once
     def keyword_list(self) -> list[str]:
         from tongxin.core.text import normalize_for_search
 

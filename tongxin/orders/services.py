@@ -254,10 +254,8 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
     """
     user = _user(by)
     key = _idem_key(user, idempotency_key)
-    if key:
-        existing = ServiceRequest.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing
+    # A retried key is found by the unique index when the insert below fails, not by a read
+    # here: retries are rare, and the read cost every first submission a query.
     if kind not in Kind.values:
         raise DomainError(f"类型“{kind}”无效", field="kind")
     if channel not in Channel.values:

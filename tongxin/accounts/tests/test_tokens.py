@@ -77,3 +77,28 @@ def test_inactive_users_tokens_are_refused(world):
     world.dispatcher_a.save()
     assert user_for_key(key) is None
     assert user_for_key("not-a-key") is None and user_for_key("") is None
+
+
+def test_a_remembered_key_is_forgotten_when_revoked_or_the_user_is_deactivated(world, client):
+    from tongxin.accounts import services
+
+    token, key = create_api_token(user=world.dispatcher_a, name="集成")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    assert client.get("/api/v1/people/", **auth).status_code == 200
+    assert client.get("/api/v1/people/", **auth).status_code == 200  # served from the memo
+    assert services._token_memo, "a verified key is remembered"
+    revoke_api_token(token=token, by=world.dispatcher_a)
+    assert client.get("/api/v1/people/", **auth).status_code == 401
+
+    token2, key2 = create_api_token(user=world.dispatcher_a, name="集成2")
+    assert user_for_key(key2) == world.dispatcher_a
+    world.dispatcher_a.is_active = False
+    world.dispatcher_a.save()
+    assert user_for_key(key2) is None
+
+
+def test_each_call_gets_its_own_user_instance(world):
+    _token, key = create_api_token(user=world.dispatcher_a, name="集成")
+    first, second = user_for_key(key), user_for_key(key)
+    assert first == second == world.dispatcher_a
+    assert first is not second  # nothing cached on one request's user leaks into another's
