@@ -1,0 +1,263 @@
+"""Reads of deliberation, always scoped.
+
+Who sees a topic:
+- everyone who may take part in its community: a role holding deliberation.raise at the
+  community, or at anything below it (a branch, a stationed unit), reaches that community's
+  topics (residents, party members, liaisons, grid workers); a role at the street reaches all;
+- moderators (deliberation.moderate) over the community; the person who raised it.
+The public sees the public page of a topic: stages, vote results and outcome, no names.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tongxin.accounts import permissions as P
+from tongxin.accounts.permissions import ROLE_PERMISSIONS
+from tongxin.accounts.scope import ALL, has_perm, roles_of, scope_paths, scope_q
+from tongxin.core.errors import NotFound, PermissionDenied
+from tongxin.core.text import normalize_for_search
+from tongxin.orgs.models import Organization, OrgKind
+
+from .models import Ballot, BallotOption, BallotParticipation, BuildingResident, Eligibility, Opinion, Stage, Topic, TopicEvent
+
+COMMUNITY_KINDS = (OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE)
+
+
+def _community_path_of(org: Organization) -> str:
+    """The path of the community (or street) an organisation sits in: itself or its nearest such ancestor."""
+    node = org
+    while node is not None:
+        if node.kind in COMMUNITY_KINDS:
+            return node.path
+        node = node.parent
+    return org.path
+
+
+def participation_paths(user) -> list[str] | str:
+    """Path prefixes of the communities where `user` may raise topics, give opinions and vote."""
+    if not user or not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return ALL
+    cached = getattr(user, "_tongxin_topic_paths", None)
+    if cached is not None:
+        return cached
+    paths = sorted({_community_path_of(a.organization) for a in roles_of(user)
+                    if P.RAISE_TOPICS in ROLE_PERMISSIONS.get(a.role, ())})
+    out: list[str] = []
+    for p in paths:
+        if not any(p.startswith(q) for q in out):
+            out.append(p)
+    user._tongxin_topic_paths = out
+    return out
+
+
+def can_participate(user, community: Organization) -> bool:
+    paths = participation_paths(user)
+    if paths == ALL:
+        return True
+    return any(community.path.startswith(p) for p in paths) or has_perm(user, P.MODERATE_TOPICS, community)
+
+
+def participation_communities(user) -> QuerySet[Organization]:
+    """Communities offered on the raise-a-topic form."""
+    qs = Organization.objects.filter(kind=OrgKind.COMMUNITY_COMMITTEE, archived_at__isnull=True).order_by("path")
+    paths = participation_paths(user)
+    if paths == ALL:
+        return qs
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return qs.filter(q | scope_q(user, P.MODERATE_TOPICS, "path"))
+
+
+def visible_q(user) -> Q:
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    paths = participation_paths(user)
+    if paths == ALL or scope_paths(user, P.MODERATE_TOPICS) == ALL:
+        return Q()
+    q = Q(raised_by=user)
+    for p in paths:
+        q |= Q(community__path__startswith=p)
+    if has_perm(user, P.MODERATE_TOPICS):
+        q |= scope_q(user, P.MODERATE_TOPICS, "community__path")
+    return q
+
+
+def _base() -> QuerySet[Topic]:
+    return Topic.objects.select_related("community", "grid", "area", "category", "raised_by")
+
+
+def visible_topics(user) -> QuerySet[Topic]:
+    return _base().filter(visible_q(user))
+
+
+def get_topic(user, pk) -> Topic:
+    topic = visible_topics(user).filter(pk=pk).first()
+    if topic is None:
+        raise NotFound("议题不存在或不在您的权限范围内")
+    return topic
+
+
+def get_public_topic(pk) -> Topic:
+    topic = _base().filter(pk=pk).first()
+    if topic is None:
+        raise NotFound("议题不存在")
+    return topic
+
+
+def search(user, *, stage: str = "", community=None, grid=None, place: str = "", area=None, category=None, q: str = "") -> QuerySet[Topic]:
+    qs = visible_topics(user)
+    if stage == "open":
+        qs = qs.filter(stage__in=[Stage.ONLINE, Stage.PROPERTY, Stage.COMMUNITY])
+    elif stage:
+        qs = qs.filter(stage=stage)
+    if community is not None:
+        qs = qs.filter(community=community)
+    if grid is not None:
+        qs = qs.filter(grid__in=grid_subtree_ids(grid))
+    place = (place or "").strip()
+    if place:
+        qs = qs.filter(Q(compound__icontains=place) | Q(building__icontains=place) | Q(grid__name__icontains=place))
+    if area is not None:
+        qs = qs.filter(area=area)
+    if category is not None:
+        qs = qs.filter(category=category)
+    for term in normalize_for_search(q).split():
+        qs = qs.filter(search_text__contains=term)
+    return qs
+
+
+def grid_subtree_ids(grid) -> list[int]:
+    from tongxin.grids.models import Grid
+
+    ids, frontier = [grid.pk], [grid.pk]
+    while frontier:
+        frontier = list(Grid.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def grids_of(community: Organization):
+    from tongxin.grids.models import Grid
+
+    return Grid.objects.filter(organization=community, level__gte=3).order_by("code")
+
+
+# --- timeline and opinions ---------------------------------------------------------------------
+
+def timeline(topic: Topic, *, public_only: bool = False) -> list[TopicEvent]:
+    qs = topic.events.select_related("actor", "actor__person")
+    if public_only:
+        qs = qs.filter(public=True)
+    return list(qs)
+
+
+def opinions(user, topic: Topic) -> list[Opinion]:
+    """Moderators see every opinion (hidden ones marked, with the reason); others see the visible
+    ones and their own hidden ones."""
+    from . import workflow
+
+    qs = topic.opinions.select_related("author", "author__person", "hidden_by")
+    if not workflow.is_moderator(user, topic):
+        own = Q(author=user) if user and user.is_authenticated else Q(pk__in=[])
+        qs = qs.filter(Q(hidden_at__isnull=True) | own)
+    return list(qs)
+
+
+def public_opinions(topic: Topic) -> list[Opinion]:
+    return list(topic.opinions.filter(hidden_at__isnull=True).select_related("author"))
+
+
+def mask_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        return "居民"
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def author_label(opinion: Opinion, *, full: bool = False) -> str:
+    """The name beside an opinion: staff as 社区工作人员; residents by a masked name (full name for moderators)."""
+    user = opinion.author
+    if user is None:
+        return "居民"
+    if has_perm(user, P.MODERATE_TOPICS, opinion.topic.community):
+        return "社区工作人员"
+    name = user.person.name if getattr(user, "person_id", None) else ""
+    if not name:
+        return "居民"
+    return name if full else mask_name(name)
+
+
+# --- ballots -----------------------------------------------------------------------------------
+
+def eligible_people(ballot: Ballot):
+    from tongxin.people.models import Person
+
+    qs = Person.objects.filter(archived_at__isnull=True)
+    topic = ballot.topic
+    if ballot.eligibility == Eligibility.GRID:
+        return qs.filter(grid_id__in=grid_subtree_ids(ballot.grid))
+    if ballot.eligibility == Eligibility.BUILDING:
+        roll = BuildingResident.objects.filter(community=topic.community, building=ballot.building).values("person_id")
+        return qs.filter(pk__in=roll)
+    return qs.filter(community__path__startswith=topic.community.path)
+
+
+def eligible_count(ballot: Ballot) -> int:
+    if ballot.eligible_count is not None:
+        return ballot.eligible_count
+    return eligible_people(ballot).count()
+
+
+def is_eligible(ballot: Ballot, person) -> bool:
+    return person is not None and eligible_people(ballot).filter(pk=person.pk).exists()
+
+
+def ballot_state(ballot: Ballot, now=None) -> str:
+    now = now or timezone.now()
+    if now < ballot.opens_at:
+        return "upcoming"
+    if now >= ballot.closes_at:
+        return "closed"
+    return "open"
+
+
+def results(ballot: Ballot) -> dict:
+    """Counts per option, total, eligible and turnout (votes / eligible). No voter names."""
+    options = list(BallotOption.objects.filter(ballot=ballot).order_by("sort", "id"))
+    total = sum(o.votes for o in options)
+    eligible = eligible_count(ballot)
+    rows = [{"id": o.pk, "label": o.label, "votes": o.votes, "share": round(100 * o.votes / total, 1) if total else 0.0}
+            for o in options]
+    top = max((o.votes for o in options), default=0)
+    winners = [r["label"] for r in rows if top and r["votes"] == top]
+    return {"options": rows, "total": total, "eligible": eligible,
+            "turnout": round(100 * total / eligible, 1) if eligible else 0.0, "winners": winners,
+            "state": ballot_state(ballot)}
+
+
+def has_voted(user, ballot: Ballot) -> BallotParticipation | None:
+    if not user or not user.is_authenticated or not getattr(user, "person_id", None):
+        return None
+    return BallotParticipation.objects.filter(ballot=ballot, person_id=user.person_id).select_related("option").first()
+
+
+def voters(user, ballot: Ballot) -> list[BallotParticipation]:
+    """Who voted what, for moderators and only on an open (non-secret) ballot."""
+    from . import workflow
+
+    if ballot.secret:
+        raise PermissionDenied("这是无记名投票，任何人都不能查看谁投了哪一项")
+    if not workflow.is_moderator(user, ballot.topic):
+        raise PermissionDenied("只有议事主持人可以查看记名投票的投票人")
+    return list(BallotParticipation.objects.filter(ballot=ballot).select_related("person", "option"))
+
+
+def building_roll(community: Organization) -> list[dict]:
+    from django.db.models import Count
+
+    return list(BuildingResident.objects.filter(community=community).values("building").annotate(n=Count("id")).order_by("building"))
