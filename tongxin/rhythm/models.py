@@ -1,1 +1,111 @@
-from django.db import models  # noqa: F401
+"""The alliance's rhythm (一月一提示，一季一调度).
+
+- RhythmSettings: per alliance, when the monthly prompt goes out, through which channels and to
+  whom besides the liaisons; when the quarterly review is generated and who receives it.
+- Prompt: ONE row per member unit and month (unique), holding what was listed and the rendered
+  text; the deliveries are notify.Notification rows (one per recipient per channel, dedupe key
+  "prompt:<unit>:<period>") with their own status.
+- Review: a generated quarterly review (调度): the figures snapshot (JSON) and the PDF, so a past
+  quarter reads the same later, whatever happened to the records since.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+CHANNEL_CHOICES = (
+    ("inbox", _("In-app inbox")),
+    ("email", _("E-mail")),
+    ("wecom", _("WeCom group robot")),
+    ("dingtalk", _("DingTalk group robot")),
+)
+
+
+def default_channels() -> list[str]:
+    return ["inbox"]
+
+
+class RhythmSettings(models.Model):
+    alliance = models.OneToOneField("orgs.Alliance", on_delete=models.CASCADE, related_name="rhythm_settings")
+    prompts_enabled = models.BooleanField(_("send monthly prompts"), default=True)
+    prompt_day = models.PositiveSmallIntegerField(_("prompt day of month"), default=1)
+    prompt_time = models.TimeField(_("prompt time"), default=dt.time(9, 0))
+    channels = models.JSONField(_("channels"), default=default_channels)
+    extra_recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                              verbose_name=_("extra prompt recipients"))
+    reviews_enabled = models.BooleanField(_("generate quarterly reviews"), default=True)
+    review_day = models.PositiveSmallIntegerField(_("review day (of the month after the quarter)"), default=5)
+    review_time = models.TimeField(_("review time"), default=dt.time(9, 0))
+    review_recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                               verbose_name=_("review recipients"))
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[extra_recipients, review_recipients])
+
+    class Meta:
+        verbose_name = _("rhythm settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(prompt_day__gte=1, prompt_day__lte=28), name="rhythm_prompt_day_1_28"),
+            models.CheckConstraint(condition=Q(review_day__gte=1, review_day__lte=28), name="rhythm_review_day_1_28"),
+        ]
+
+    def __str__(self):
+        return f"{self.alliance} rhythm"
+
+
+class Prompt(models.Model):
+    """The monthly prompt (月度提示) of one member unit: one per unit and month, never two."""
+
+    alliance = models.ForeignKey("orgs.Alliance", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="rhythm_prompts",
+                             verbose_name=_("member unit"))
+    period = models.CharField(_("month"), max_length=7, help_text="YYYY-MM")
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content"))
+    # What was listed: {"sections": [{"key", "title", "items": [{"label", "url", "due", "overdue"}]}]}
+    items = models.JSONField(default=dict)
+    item_count = models.PositiveIntegerField(default=0)
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-period", "unit__name"]
+        constraints = [models.UniqueConstraint(fields=["unit", "period"], name="one_prompt_per_unit_and_month")]
+        indexes = [models.Index(fields=["alliance", "period"])]
+
+    def __str__(self):
+        return f"{self.unit} {self.period}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"prompt:{self.unit_id}:{self.period}"
+
+
+def review_pdf_path(instance, filename):
+    return f"rhythm/reviews/{instance.alliance_id}/{instance.quarter}-{filename}"
+
+
+class Review(models.Model):
+    """A generated quarterly review (季度调度): every figure comes from recorded work."""
+
+    alliance = models.ForeignKey("orgs.Alliance", on_delete=models.CASCADE, related_name="+")
+    quarter = models.CharField(_("quarter"), max_length=7, help_text="YYYY-Qn")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    generated_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("generated by"))
+    figures = models.JSONField(default=dict)
+    pdf = models.FileField(upload_to=review_pdf_path, blank=True)
+    pdf_size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-quarter", "-generated_at", "-id"]
+        indexes = [models.Index(fields=["alliance", "quarter", "-generated_at"])]
+
+    def __str__(self):
+        return f"{self.alliance} {self.quarter}"

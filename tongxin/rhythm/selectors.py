@@ -1,0 +1,313 @@
+"""Reads of the rhythm: what goes into a unit's monthly prompt, the quarterly review figures, and
+who may see prompts and reviews.
+
+Every figure is an aggregate over recorded work (GROUP BY unit in the database), never a Python
+loop over the requests; the other apps are read only through their contract selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from tongxin.accounts import permissions as P
+from tongxin.accounts.models import Role, User
+from tongxin.accounts.scope import ALL, has_perm, scope_paths, scope_q
+from tongxin.core.errors import NotFound
+from tongxin.orders.models import Kind, ServiceRequest, Status
+from tongxin.orders.selectors import DONE_STATUSES, FIGURE_DEFINITIONS, UNIT_STATUSES
+from tongxin.orgs.models import Alliance, AllianceMembership, MembershipRole, Organization
+
+from . import periods
+from .models import Prompt, Review, RhythmSettings
+
+MAX_LINES = 10  # lines per section in the message; the rest is counted ("另有 N 项")
+
+SECTION_TITLES = {
+    "action_items": "未完成的会议决定事项",
+    "to_accept": "待接单的工单",
+    "in_progress": "已接单、未办结的工单",
+    "obligations": "本月到期或已逾期的责任事项",
+    "meetings": "本月的会议",
+}
+
+REVIEW_DEFINITIONS = {
+    **FIGURE_DEFINITIONS,
+    "dispatched": "本季度派出的工单数（按首次派单时间计；不含微心愿、已撤销和已合并的工单）",
+    "overdue_requests": "逾期未办结 = 本季度派出、到季末（或今天，取较早者）仍未办结且已过办结时限的工单数",
+    "action_items": "会议决定事项：本季度新建、本季度办结、到季末已过期限仍未办结的事项数（按责任单位）",
+    "obligations": "责任事项：本季度应履行的次数与其中逾期的次数（按承担单位，来自协议的责任清单）",
+    "projects": "项目：里程碑总数、已完成数与逾期数（按牵头单位，来自项目清单）",
+}
+
+ORDER_FIGURES = ("dispatched", "responded", "resolved", "rated", "satisfied", "on_time", "overdue_requests")
+
+
+# --- settings and members ---------------------------------------------------------------------------
+
+def settings_for(alliance: Alliance) -> RhythmSettings:
+    obj = RhythmSettings.objects.filter(alliance=alliance).first()
+    if obj is None:
+        obj, _ = RhythmSettings.objects.get_or_create(alliance=alliance)
+    return obj
+
+
+def member_units(alliance: Alliance) -> list[AllianceMembership]:
+    """The active member-unit memberships (成员单位), with their organisation and liaison."""
+    return list(AllianceMembership.objects.filter(alliance=alliance, role=MembershipRole.MEMBER_UNIT, left_on__isnull=True,
+                                                  organization__archived_at__isnull=True)
+                .select_related("organization", "liaison").order_by("organization__path"))
+
+
+def liaisons_by_unit(memberships: list[AllianceMembership]) -> dict[int, list[User]]:
+    """unit id -> the active users who receive its prompt: the users holding the liaison role at the
+    unit (as tongxin.orders.services.users_with_roles) and the membership's liaison person's account.
+    Two queries for all units."""
+    unit_ids = [m.organization_id for m in memberships]
+    out: dict[int, dict[int, User]] = {uid: {} for uid in unit_ids}
+    rows = (User.objects.filter(role_assignments__organization_id__in=unit_ids, role_assignments__role=Role.LIAISON, is_active=True)
+            .annotate(unit_id=F("role_assignments__organization_id")))
+    for u in rows:
+        out[u.unit_id].setdefault(u.pk, u)
+    person_to_unit = {m.liaison_id: m.organization_id for m in memberships if m.liaison_id}
+    if person_to_unit:
+        for u in User.objects.filter(person_id__in=list(person_to_unit), is_active=True):
+            out[person_to_unit[u.person_id]].setdefault(u.pk, u)
+    return {uid: list(users.values()) for uid, users in out.items()}
+
+
+# --- what goes into a prompt ---------------------------------------------------------------------
+
+def _item(label: str, url: str = "", due=None, overdue: bool = False) -> dict:
+    if isinstance(due, dt.datetime):
+        due = timezone.localtime(due).date()
+    return {"label": label[:120], "url": url, "due": due.isoformat() if due else "", "overdue": bool(overdue)}
+
+
+def _url(obj) -> str:
+    get = getattr(obj, "get_absolute_url", None)
+    try:
+        return get() if get else ""
+    except Exception:  # noqa: BLE001 - a model without a page: the line is still listed, unlinked
+        return ""
+
+
+def waiting_requests(unit_ids: list[int], *, as_of: dt.datetime) -> dict[int, dict[str, list[dict]]]:
+    """unit id -> {"to_accept": [...], "in_progress": [...]}: requests dispatched to the unit and
+    not yet accepted, and accepted but not done. One query for all units."""
+    out: dict[int, dict[str, list[dict]]] = {}
+    if not unit_ids:
+        return out
+    rows = (ServiceRequest.objects.filter(assigned_unit_id__in=unit_ids, status__in=UNIT_STATUSES)
+            .values_list("id", "assigned_unit_id", "status", "tracking_number", "title", "text", "accept_due_at", "finish_due_at")
+            .order_by("assigned_unit_id", "accept_due_at", "id"))
+    for pk, unit_id, status, number, title, text, accept_due, finish_due in rows.iterator(chunk_size=2000):
+        short = (title or text or "").replace("\n", " ")[:40]
+        if status == Status.DISPATCHED:
+            key, due = "to_accept", accept_due
+        else:
+            key, due = "in_progress", finish_due
+        out.setdefault(unit_id, {}).setdefault(key, []).append(
+            _item(f"{number} {short}", f"/orders/{pk}/", due, bool(due and due < as_of)))
+    return out
+
+
+def prompt_sections(unit: Organization, *, period: str, waiting: dict[str, list[dict]] | None = None,
+                    as_of: dt.datetime | None = None) -> list[dict]:
+    """The sections of one unit's prompt for `period`, in display order; empty sections left out."""
+    start, end = periods.month_bounds(period)
+    as_of = as_of or timezone.now()
+    if waiting is None:
+        waiting = waiting_requests([unit.pk], as_of=as_of).get(unit.pk, {})
+    sections = {
+        "to_accept": waiting.get("to_accept", []),
+        "in_progress": waiting.get("in_progress", []),
+    }
+    return [{"key": key, "title": SECTION_TITLES[key], "count": len(items), "items": items}
+            for key, items in ((k, sections.get(k, [])) for k in SECTION_TITLES) if items]
+
+
+def render_prompt(unit: Organization, period: str, sections: list[dict]) -> tuple[str, str]:
+    """(title, plain-text body) of the one message a unit gets for the month."""
+    total = sum(s["count"] for s in sections)
+    year, month = period.split("-")
+    title = f"{int(year)}年{int(month)}月工作提示：{unit.name}有 {total} 项待办"
+    lines = [f"{unit.name}，以下是本月需要贵单位关注的事项（共 {total} 项）："]
+    for s in sections:
+        lines.append("")
+        lines.append(f"【{s['title']}】{s['count']} 项")
+        for it in s["items"][:MAX_LINES]:
+            due = f"（期限 {it['due']}{'，已逾期' if it['overdue'] else ''}）" if it["due"] else ""
+            lines.append(f"· {it['label']}{due}")
+        if s["count"] > MAX_LINES:
+            lines.append(f"…… 另有 {s['count'] - MAX_LINES} 项")
+    return title, "\n".join(lines)
+
+
+# --- visibility ---------------------------------------------------------------------------------------
+
+def visible_prompts(user) -> QuerySet[Prompt]:
+    """Prompts of the units in the user's review scope, and of the units whose requests the user handles
+    (a liaison sees the prompts of their own unit)."""
+    if not user or not user.is_authenticated:
+        return Prompt.objects.none()
+    q = Q(pk__in=[])
+    if has_perm(user, P.VIEW_REVIEW):
+        q |= scope_q(user, P.VIEW_REVIEW, "unit__path")
+    if has_perm(user, P.HANDLE_ORDERS):
+        q |= scope_q(user, P.HANDLE_ORDERS, "unit__path")
+    return Prompt.objects.filter(q).select_related("unit", "alliance").order_by("-period", "unit__name")
+
+
+def can_see_unit(user, unit: Organization) -> bool:
+    return has_perm(user, P.VIEW_REVIEW, unit) or has_perm(user, P.HANDLE_ORDERS, unit)
+
+
+def review_alliances(user) -> list[Alliance]:
+    """Alliances whose review the user may open (VIEW_REVIEW at the core organisation, above it or below it)."""
+    paths = scope_paths(user, P.VIEW_REVIEW)
+    if not paths:
+        return []
+    alliances = list(Alliance.objects.select_related("core_organization").order_by("id"))
+    if paths == ALL:
+        return alliances
+    return [a for a in alliances
+            if any(a.core_organization.path.startswith(p) or p.startswith(a.core_organization.path) for p in paths)]
+
+
+def sees_whole_alliance(user, alliance: Alliance) -> bool:
+    return has_perm(user, P.VIEW_REVIEW, alliance.core_organization)
+
+
+def visible_reviews(user) -> QuerySet[Review]:
+    ids = [a.pk for a in review_alliances(user)]
+    return Review.objects.filter(alliance_id__in=ids).select_related("alliance", "generated_by")
+
+
+def get_review(user, pk) -> Review:
+    review = visible_reviews(user).filter(pk=pk).first()
+    if review is None:
+        raise NotFound("调度报告不存在或不在您的权限范围内")
+    return review
+
+
+def scoped_figures(user, review: Review) -> dict:
+    """The review's snapshot cut to what the user may see: the whole alliance for VIEW_REVIEW at the
+    core organisation, else only the unit and project rows under the user's scope (no totals)."""
+    figures = dict(review.figures)
+    if sees_whole_alliance(user, review.alliance):
+        return figures
+    paths = scope_paths(user, P.VIEW_REVIEW)
+    paths = [] if paths == ALL else paths
+
+    def inside(path):
+        return any((path or "").startswith(p) for p in paths)
+
+    figures["units"] = [u for u in figures.get("units", []) if inside(u.get("path"))]
+    figures["projects"] = [p for p in figures.get("projects", []) if inside(p.get("lead_unit_path"))]
+    figures["totals"] = {}
+    figures["scoped"] = True
+    return figures
+
+
+# --- the quarterly review ---------------------------------------------------------------------------
+
+def _rate(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def _quarter_requests(alliance: Alliance, start: dt.date, end: dt.date) -> QuerySet[ServiceRequest]:
+    return (ServiceRequest.objects.filter(alliance=alliance, assigned_unit__isnull=False,
+                                          dispatched_at__gte=periods.local_start(start), dispatched_at__lt=periods.local_end(end))
+            .exclude(kind=Kind.WISH).exclude(status__in=[Status.CANCELLED, Status.MERGED]))
+
+
+def _as_of(end: dt.date, now: dt.datetime | None = None) -> dt.datetime:
+    return min(now or timezone.now(), periods.local_end(end))
+
+
+def figure_q(figure: str, *, as_of: dt.datetime) -> Q:
+    """The condition that puts a request of the quarter into one of the order figures."""
+    return {
+        "dispatched": Q(),
+        "responded": Q(accepted_at__isnull=False, accepted_at__lte=F("accept_due_at")),
+        "resolved": Q(status__in=DONE_STATUSES),
+        "rated": Q(rating__isnull=False),
+        "satisfied": Q(rating__gte=4),
+        "on_time": Q(status__in=DONE_STATUSES, done_at__lte=F("finish_due_at")),
+        "overdue_requests": Q(status__in=UNIT_STATUSES, finish_due_at__lt=as_of),
+    }[figure]
+
+
+def order_figures(alliance: Alliance, *, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> dict[int, dict]:
+    """unit id -> the service-loop figures of the quarter: counts, the three rates and the on-time rate.
+    One GROUP BY assigned_unit query."""
+    as_of = _as_of(end, now)
+    rows = (_quarter_requests(alliance, start, end).values("assigned_unit_id")
+            .annotate(**{name: Count("id", filter=figure_q(name, as_of=as_of)) for name in ORDER_FIGURES})
+            .order_by())
+    out = {}
+    for r in rows:
+        out[r["assigned_unit_id"]] = {
+            **{name: r[name] for name in ORDER_FIGURES},
+            "response_rate": _rate(r["responded"], r["dispatched"]),
+            "resolution_rate": _rate(r["resolved"], r["dispatched"]),
+            "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
+            "on_time_rate": _rate(r["on_time"], r["resolved"]),
+        }
+    return out
+
+
+def records_behind(user, review: Review, *, source: str, figure: str, unit_id: int | None) -> QuerySet:
+    """The records behind one figure of a review, as they are now, cut to what the user may see."""
+    from tongxin.orders.selectors import visible_requests
+
+    start, end = review.starts_on, review.ends_on
+    if source == "orders" and figure in ORDER_FIGURES:
+        as_of = _as_of(end, review.generated_at)
+        qs = _quarter_requests(review.alliance, start, end).filter(figure_q(figure, as_of=as_of))
+        if unit_id:
+            qs = qs.filter(assigned_unit_id=unit_id)
+        visible = visible_requests(user).values("pk")
+        return qs.filter(pk__in=visible).select_related("assigned_unit", "community", "category").order_by("dispatched_at", "id")
+    raise NotFound("没有这项数字")
+
+
+def review_figures(alliance: Alliance, *, quarter: str, now: dt.datetime | None = None) -> dict:
+    """The whole quarterly review as plain data (stored as the review's JSON snapshot)."""
+    start, end = periods.quarter_bounds(quarter)
+    now = now or timezone.now()
+    memberships = member_units(alliance)
+    orders = order_figures(alliance, start=start, end=end, now=now)
+    unit_ids = [m.organization_id for m in memberships]
+    others = [uid for uid in orders if uid not in set(unit_ids)]
+    names = {o.pk: o for o in Organization.objects.filter(pk__in=unit_ids + others)}
+    units = []
+    empty_orders = {name: 0 for name in ORDER_FIGURES}
+    for uid in unit_ids + sorted(others, key=lambda i: names[i].path if i in names else ""):
+        org = names.get(uid)
+        if org is None:
+            continue
+        o = orders.get(uid) or {**empty_orders, "response_rate": None, "resolution_rate": None, "satisfaction_rate": None,
+                                "on_time_rate": None}
+        units.append({"id": uid, "name": org.name, "path": org.path, "member": uid in set(unit_ids), "orders": o})
+    totals_counts = {name: sum(u["orders"][name] for u in units) for name in ORDER_FIGURES}
+    totals = {"orders": {**totals_counts,
+                         "response_rate": _rate(totals_counts["responded"], totals_counts["dispatched"]),
+                         "resolution_rate": _rate(totals_counts["resolved"], totals_counts["dispatched"]),
+                         "satisfaction_rate": _rate(totals_counts["satisfied"], totals_counts["rated"]),
+                         "on_time_rate": _rate(totals_counts["on_time"], totals_counts["resolved"])},
+              "member_units": len(unit_ids)}
+    return {
+        "version": 1,
+        "alliance": {"id": alliance.pk, "name": alliance.name},
+        "quarter": quarter, "starts_on": start.isoformat(), "ends_on": end.isoformat(),
+        "as_of": _as_of(end, now).isoformat(),
+        "definitions": REVIEW_DEFINITIONS,
+        "units": units,
+        "projects": [],
+        "totals": totals,
+        "sources": ["orders"],
+    }
