@@ -127,7 +127,8 @@ def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", 
     to_send: list[int] = []
     common = {"verb": verb[:60], "title": title[:200], "body": body, "url": url, "organization": organization,
               "dedupe_key": dedupe_key, **_target_fields(target)}
-    with transaction.atomic():
+    # No savepoint of its own: callers are in a transaction already, and an error aborts it anyway.
+    with transaction.atomic(savepoint=False):
         for user in users:
             for channel in dict.fromkeys(channels):
                 fields = {**common, "recipient": user, "channel": channel}
@@ -161,7 +162,7 @@ def notify_group(*, organization, title: str, body: str, url: str = "", dedupe_k
         raise DomainError("通知标题不能为空", field="title")
     now = timezone.now()
     rows, to_send = [], []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for hook in ChatWebhook.objects.filter(organization=organization, active=True).order_by("id"):
             fields = {"verb": verb[:60], "title": title[:200], "body": body, "url": url, "organization": organization,
                       "dedupe_key": dedupe_key, "webhook": hook, "channel": hook.kind, "next_attempt_at": now,

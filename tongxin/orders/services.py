@@ -292,42 +292,40 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
     cleaned = _clean_photos(photos)
     hint = suggest(text=f"{title} {text}", alliance=alliance, community=community, grid=grid, lng=lng, lat=lat)
 
-    with transaction.atomic():
-        fields = dict(
-            kind=kind, access_key=secrets.token_urlsafe(16)[:22], alliance=alliance, category=category,
-            suggested_category=hint["category"], title=(title or "").strip()[:80], text=text, channel=channel,
-            lng=lng, lat=lat, grid=grid, address=(address or "").strip()[:200], contact_name=contact_name,
-            contact_phone_enc=crypto.encrypt(contact_phone), contact_phone_hash=crypto.lookup_hash(contact_phone),
-            contact_phone_masked=mask_phone(contact_phone) if contact_phone else "",
-            submitter=user if not on_behalf else None, entered_by=user if on_behalf else None,
-            community=community, idempotency_key=key,
-            suggestion={"category_id": getattr(hint["category"], "pk", None), "unit_id": getattr(hint["unit"], "pk", None),
-                        "reasons": hint["reasons"]},
-        )
-        req = None
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    number = _tracking_number()
-                    req = ServiceRequest.objects.create(tracking_number=number, search_text=search_blob(number, fields["title"], text),
-                                                        **fields)
-                break
-            except IntegrityError:
-                if key:
-                    existing = ServiceRequest.objects.filter(idempotency_key=key).first()
-                    if existing is not None:
-                        return existing  # a concurrent retry of the same submission won
-        if req is None:  # pragma: no cover - five tracking-number collisions in a row
-            raise DomainError("系统繁忙，请稍后重试", code="busy")
-        ev = RequestEvent.objects.create(request=req, actor=user, actor_label=actor_label(user, {workflow.RESIDENT}),
-                                         verb="submitted", to_status=Status.SUBMITTED,
-                                         payload={"channel": channel, "kind": kind})
-        _save_photos(req, cleaned, stage=Stage.REPORT, by=user, event=ev)
-        events.record(actor=user, verb="order.submitted", target=req, organization=community,
-                      payload={"kind": kind, "channel": channel, "tracking_number": req.tracking_number})
-        _notify(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True), req=req, verb="order.submitted",
-                title=f"新{Kind(kind).label}：{req.display_title}", body=f"编号 {req.tracking_number}，请及时派单。")
-    return req
+    fields = dict(
+        kind=kind, access_key=secrets.token_urlsafe(16)[:22], alliance=alliance, category=category,
+        suggested_category=hint["category"], title=(title or "").strip()[:80], text=text, channel=channel,
+        lng=lng, lat=lat, grid=grid, address=(address or "").strip()[:200], contact_name=contact_name,
+        contact_phone_enc=crypto.encrypt(contact_phone), contact_phone_hash=crypto.lookup_hash(contact_phone),
+        contact_phone_masked=mask_phone(contact_phone) if contact_phone else "",
+        submitter=user if not on_behalf else None, entered_by=user if on_behalf else None,
+        community=community, idempotency_key=key,
+        suggestion={"category_id": getattr(hint["category"], "pk", None), "unit_id": getattr(hint["unit"], "pk", None),
+                    "reasons": hint["reasons"]},
+    )
+    # The request's INSERT is the first statement, so a clash on the tracking number or the
+    # idempotency key rolls back nothing else; the whole transaction is retried without a savepoint.
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                number = _tracking_number()
+                req = ServiceRequest.objects.create(tracking_number=number, search_text=search_blob(number, fields["title"], text),
+                                                    **fields)
+                ev = RequestEvent.objects.create(request=req, actor=user, actor_label=actor_label(user, {workflow.RESIDENT}),
+                                                 verb="submitted", to_status=Status.SUBMITTED,
+                                                 payload={"channel": channel, "kind": kind})
+                _save_photos(req, cleaned, stage=Stage.REPORT, by=user, event=ev)
+                events.record(actor=user, verb="order.submitted", target=req, organization=community,
+                              payload={"kind": kind, "channel": channel, "tracking_number": req.tracking_number})
+                _notify(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True), req=req, verb="order.submitted",
+                        title=f"新{Kind(kind).label}：{req.display_title}", body=f"编号 {req.tracking_number}，请及时派单。")
+            return req
+        except IntegrityError:
+            if key:
+                existing = ServiceRequest.objects.filter(idempotency_key=key).first()
+                if existing is not None:
+                    return existing  # a retry (or a concurrent twin) of the same submission won
+    raise DomainError("系统繁忙，请稍后重试", code="busy")  # pragma: no cover - five collisions in a row
 
 
 # --- the one writer of status -------------------------------------------------------------------
