@@ -93,6 +93,11 @@ def clean_segment(raw) -> tuple[str, dict, float]:
     depth = {"LineString": 1, "MultiLineString": 2, "Polygon": 2}[kind]
     if not _coords_ok(raw.get("coordinates"), depth):
         raise DomainError("GeoJSON 坐标格式不正确：每个点应为 [经度, 纬度]", field="geometry")
+    coords = raw["coordinates"]
+    if kind in LINE_TYPES and any(len(line) < 2 for line in ([coords] if kind == "LineString" else coords)):
+        raise DomainError("路段的每条线至少需要 2 个点", field="geometry")
+    if kind == "Polygon" and any(len(ring) < 4 for ring in coords):
+        raise DomainError("面（Polygon）的每个环至少需要 4 个坐标点（首尾相同）", field="geometry")
     try:
         geom = shape(raw)
     except Exception:

@@ -500,7 +500,7 @@ def record_fulfilment(*, obligation: Obligation, by, note: str, done_on=None, du
         if has_perm(by, P.RECORD_FULFILMENT):
             raise PermissionDenied(f"该责任由{obligation.debtor.name}承担，不在您的组织范围内，不能登记履行")
         raise PermissionDenied("您的角色不能登记责任履行情况")
-    agreement = obligation.agreement
+    agreement = Agreement.objects.select_for_update().get(pk=obligation.agreement_id)
     if agreement.status == AgreementStatus.TERMINATED:
         raise DomainError(f"协议已于 {agreement.terminated_on} 终止，不能再登记履行", code="wrong_state")
     if agreement.status == AgreementStatus.DRAFT:
