@@ -35,6 +35,11 @@ class ResourceKind(models.TextChoices):
     TRAINING = "training", _("Training")
 
 
+# Chinese kind names, part of a resource's matching words whatever the page language.
+KIND_ZH = {"venue": "场地", "parking": "停车位", "professional": "专业服务", "volunteer": "志愿服务", "funds": "资金物资",
+           "jobs": "就业岗位", "training": "培训"}
+
+
 class ResourceStatus(models.TextChoices):
     ACTIVE = "active", _("Available")
     PAUSED = "paused", _("Paused")

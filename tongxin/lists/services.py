@@ -28,6 +28,7 @@ from tongxin.orgs.models import Alliance, AllianceMembership, CoBuildingArea, Or
 
 from . import matching, workflow
 from .models import (
+    KIND_ZH,
     Campaign,
     Milestone,
     Need,
@@ -281,7 +282,7 @@ def save_resource(*, by, unit: Organization, resource: Resource | None = None, k
         resource.contact_phone_enc = crypto.encrypt(phone)
         resource.contact_phone_hash = crypto.lookup_hash(phone)
         resource.contact_phone_masked = mask_phone(phone) if phone else ""
-    resource.tokens = " ".join(matching.words(f"{title} {description} {ResourceKind(kind).label} {area.name if area else ''}"))
+    resource.tokens = " ".join(matching.words(f"{title} {description} {KIND_ZH[kind]} {area.name if area else ''}"))
     resource.save()
     if campaigns is not None:
         resource.campaigns.set(campaigns)
