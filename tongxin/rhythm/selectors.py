@@ -10,14 +10,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tongxin.accounts import permissions as P
 from tongxin.accounts.models import Role, User
 from tongxin.accounts.scope import ALL, has_perm, scope_paths, scope_q
 from tongxin.core.errors import NotFound
+from tongxin.governance.selectors import obligations_due_for
+from tongxin.lists.selectors import projects_for_review
+from tongxin.meetings.models import ActionStatus
+from tongxin.meetings.selectors import action_items_for_review, open_action_items_for, upcoming_meetings_for, visible_action_items
 from tongxin.orders.models import Kind, ServiceRequest, Status
-from tongxin.orders.selectors import DONE_STATUSES, FIGURE_DEFINITIONS, UNIT_STATUSES
+from tongxin.orders.selectors import DONE_STATUSES, FIGURE_DEFINITIONS, UNIT_STATUSES, visible_requests
 from tongxin.orgs.models import Alliance, AllianceMembership, MembershipRole, Organization
 
 from . import periods
@@ -86,11 +91,11 @@ def _item(label: str, url: str = "", due=None, overdue: bool = False) -> dict:
     return {"label": label[:120], "url": url, "due": due.isoformat() if due else "", "overdue": bool(overdue)}
 
 
-def _url(obj) -> str:
-    get = getattr(obj, "get_absolute_url", None)
+def _link(name: str, pk) -> str:
+    """The page of another app's record, or "" while that app has no such page."""
     try:
-        return get() if get else ""
-    except Exception:  # noqa: BLE001 - a model without a page: the line is still listed, unlinked
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
         return ""
 
 
@@ -121,9 +126,17 @@ def prompt_sections(unit: Organization, *, period: str, waiting: dict[str, list[
     as_of = as_of or timezone.now()
     if waiting is None:
         waiting = waiting_requests([unit.pk], as_of=as_of).get(unit.pk, {})
+    today = timezone.localtime(as_of).date()
     sections = {
+        "action_items": [_item(a.title, _link("meetings:action_item", a.pk), a.due_on, a.due_on < today)
+                         for a in open_action_items_for(unit, as_of=today)],
         "to_accept": waiting.get("to_accept", []),
         "in_progress": waiting.get("in_progress", []),
+        "obligations": [_item(f"{row['obligation'].title}（{row['agreement'].title}）", _link("governance:agreement", row["agreement"].pk),
+                              row["due_on"], row["overdue"])
+                        for row in obligations_due_for(unit, start=start, end=end, today=today)],
+        "meetings": [_item(f"{timezone.localtime(m.starts_at):%m-%d %H:%M} {m.title}", _link("meetings:meeting", m.pk))
+                     for m in upcoming_meetings_for(unit, start=max(start, today), end=end)],
     }
     return [{"key": key, "title": SECTION_TITLES[key], "count": len(items), "items": items}
             for key, items in ((k, sections.get(k, [])) for k in SECTION_TITLES) if items]
@@ -260,10 +273,58 @@ def order_figures(alliance: Alliance, *, start: dt.date, end: dt.date, now: dt.d
     return out
 
 
-def records_behind(user, review: Review, *, source: str, figure: str, unit_id: int | None) -> QuerySet:
-    """The records behind one figure of a review, as they are now, cut to what the user may see."""
-    from tongxin.orders.selectors import visible_requests
+ACTION_FIGURES = ("opened", "closed", "open_at_end", "overdue")
 
+
+def action_q(figure: str, *, start: dt.date, end: dt.date, cutoff: dt.date) -> Q:
+    """The condition that puts an action item of the quarter into one of the action-item figures."""
+    lo, hi = periods.local_start(start), periods.local_end(end)
+    still_open = Q(status=ActionStatus.OPEN) | Q(closed_at__gte=hi)
+    return {
+        "opened": Q(created_at__gte=lo),
+        "closed": Q(status=ActionStatus.DONE, closed_at__gte=lo, closed_at__lt=hi),
+        "open_at_end": still_open,
+        "overdue": still_open & Q(due_on__lt=cutoff),
+    }[figure]
+
+
+def action_figures(alliance: Alliance, *, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> dict[int, dict]:
+    """owner id -> action items opened, closed, open at the quarter's end and overdue. One GROUP BY owner query
+    over meetings.selectors.action_items_for_review."""
+    cutoff = min(end + dt.timedelta(days=1), timezone.localtime(now or timezone.now()).date())
+    rows = (action_items_for_review(alliance, start=start, end=end).order_by().values("owner_id")
+            .annotate(**{f: Count("id", filter=action_q(f, start=start, end=end, cutoff=cutoff)) for f in ACTION_FIGURES}))
+    return {r["owner_id"]: {f: r[f] for f in ACTION_FIGURES} for r in rows}
+
+
+def obligation_figures(unit_ids: list[int], *, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> dict[int, dict]:
+    """unit id -> obligations still open that fell due by the quarter's end, and how many of them are overdue
+    (governance.selectors.obligations_due_for, one call per unit)."""
+    today = min(end + dt.timedelta(days=1), timezone.localtime(now or timezone.now()).date())
+    out = {}
+    for org in Organization.objects.filter(pk__in=unit_ids):
+        rows = obligations_due_for(org, start=start, end=end, today=today)
+        if rows:
+            out[org.pk] = {"open": len(rows), "overdue": sum(1 for r in rows if r["overdue"])}
+    return out
+
+
+def project_rows(alliance: Alliance, *, start: dt.date, end: dt.date) -> list[dict]:
+    out = []
+    for row in projects_for_review(alliance, start=start, end=end):
+        p, lead = row["project"], row["lead_unit"]
+        get_status = getattr(p, "get_status_display", None)
+        out.append({"id": p.pk, "title": p.title, "url": _link("lists:project", p.pk), "status": row["status"],
+                    "status_label": str(get_status()) if get_status else row["status"],
+                    "lead_unit_id": getattr(lead, "pk", None), "lead_unit": getattr(lead, "name", ""),
+                    "lead_unit_path": getattr(lead, "path", ""),
+                    "milestones_total": row["milestones_total"], "milestones_done": row["milestones_done"],
+                    "overdue_milestones": row["overdue_milestones"]})
+    return out
+
+
+def records_behind(user, review: Review, *, source: str, figure: str, unit_id: int | None) -> tuple[str, QuerySet]:
+    """("orders" | "actions", the records behind one figure of a review) as they are now, cut to what the user may see."""
     start, end = review.starts_on, review.ends_on
     if source == "orders" and figure in ORDER_FIGURES:
         as_of = _as_of(end, review.generated_at)
@@ -271,7 +332,15 @@ def records_behind(user, review: Review, *, source: str, figure: str, unit_id: i
         if unit_id:
             qs = qs.filter(assigned_unit_id=unit_id)
         visible = visible_requests(user).values("pk")
-        return qs.filter(pk__in=visible).select_related("assigned_unit", "community", "category").order_by("dispatched_at", "id")
+        return "orders", qs.filter(pk__in=visible).select_related("assigned_unit", "community", "category").order_by("dispatched_at", "id")
+    if source == "actions" and figure in ACTION_FIGURES:
+        cutoff = min(end + dt.timedelta(days=1), timezone.localtime(review.generated_at).date())
+        qs = action_items_for_review(review.alliance, start=start, end=end).filter(
+            action_q(figure, start=start, end=end, cutoff=cutoff))
+        if unit_id:
+            qs = qs.filter(owner_id=unit_id)
+        visible = visible_action_items(user).values("pk")
+        return "actions", qs.filter(pk__in=visible).order_by("due_on", "id")
     raise NotFound("没有这项数字")
 
 
@@ -280,26 +349,46 @@ def review_figures(alliance: Alliance, *, quarter: str, now: dt.datetime | None 
     start, end = periods.quarter_bounds(quarter)
     now = now or timezone.now()
     memberships = member_units(alliance)
-    orders = order_figures(alliance, start=start, end=end, now=now)
     unit_ids = [m.organization_id for m in memberships]
-    others = [uid for uid in orders if uid not in set(unit_ids)]
-    names = {o.pk: o for o in Organization.objects.filter(pk__in=unit_ids + others)}
+    members = set(unit_ids)
+    orders = order_figures(alliance, start=start, end=end, now=now)
+    actions = action_figures(alliance, start=start, end=end, now=now)
+    obligations = obligation_figures(unit_ids, start=start, end=end, now=now)
+    projects = project_rows(alliance, start=start, end=end)
+    led: dict[int, dict] = {}
+    for p in projects:
+        agg = led.setdefault(p["lead_unit_id"], {"projects": 0, "milestones_total": 0, "milestones_done": 0, "overdue_milestones": 0})
+        agg["projects"] += 1
+        for k in ("milestones_total", "milestones_done", "overdue_milestones"):
+            agg[k] += p[k]
+    others = {uid for uid in list(orders) + list(actions) + list(led) if uid and uid not in members}
+    names = {o.pk: o for o in Organization.objects.filter(pk__in=unit_ids + list(others))}
+    empty_orders = {**{name: 0 for name in ORDER_FIGURES}, "response_rate": None, "resolution_rate": None,
+                    "satisfaction_rate": None, "on_time_rate": None}
     units = []
-    empty_orders = {name: 0 for name in ORDER_FIGURES}
     for uid in unit_ids + sorted(others, key=lambda i: names[i].path if i in names else ""):
         org = names.get(uid)
         if org is None:
             continue
-        o = orders.get(uid) or {**empty_orders, "response_rate": None, "resolution_rate": None, "satisfaction_rate": None,
-                                "on_time_rate": None}
-        units.append({"id": uid, "name": org.name, "path": org.path, "member": uid in set(unit_ids), "orders": o})
-    totals_counts = {name: sum(u["orders"][name] for u in units) for name in ORDER_FIGURES}
-    totals = {"orders": {**totals_counts,
-                         "response_rate": _rate(totals_counts["responded"], totals_counts["dispatched"]),
-                         "resolution_rate": _rate(totals_counts["resolved"], totals_counts["dispatched"]),
-                         "satisfaction_rate": _rate(totals_counts["satisfied"], totals_counts["rated"]),
-                         "on_time_rate": _rate(totals_counts["on_time"], totals_counts["resolved"])},
-              "member_units": len(unit_ids)}
+        units.append({"id": uid, "name": org.name, "path": org.path, "member": uid in members,
+                      "orders": orders.get(uid) or empty_orders,
+                      "actions": actions.get(uid) or {f: 0 for f in ACTION_FIGURES},
+                      "obligations": obligations.get(uid) or {"open": 0, "overdue": 0},
+                      "projects": led.get(uid) or {"projects": 0, "milestones_total": 0, "milestones_done": 0, "overdue_milestones": 0}})
+    counts = {name: sum(u["orders"][name] for u in units) for name in ORDER_FIGURES}
+    totals = {
+        "orders": {**counts,
+                   "response_rate": _rate(counts["responded"], counts["dispatched"]),
+                   "resolution_rate": _rate(counts["resolved"], counts["dispatched"]),
+                   "satisfaction_rate": _rate(counts["satisfied"], counts["rated"]),
+                   "on_time_rate": _rate(counts["on_time"], counts["resolved"])},
+        "actions": {f: sum(u["actions"][f] for u in units) for f in ACTION_FIGURES},
+        "obligations": {k: sum(u["obligations"][k] for u in units) for k in ("open", "overdue")},
+        "projects": {"projects": len(projects), "milestones_total": sum(p["milestones_total"] for p in projects),
+                     "milestones_done": sum(p["milestones_done"] for p in projects),
+                     "overdue_milestones": sum(p["overdue_milestones"] for p in projects)},
+        "member_units": len(unit_ids),
+    }
     return {
         "version": 1,
         "alliance": {"id": alliance.pk, "name": alliance.name},
@@ -307,7 +396,7 @@ def review_figures(alliance: Alliance, *, quarter: str, now: dt.datetime | None 
         "as_of": _as_of(end, now).isoformat(),
         "definitions": REVIEW_DEFINITIONS,
         "units": units,
-        "projects": [],
+        "projects": projects,
         "totals": totals,
-        "sources": ["orders"],
+        "sources": ["orders", "meetings", "governance", "lists"],
     }

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -187,25 +186,31 @@ def _pct(value):
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+ACTION_COLUMNS = [("opened", gettext_lazy("Opened")), ("closed", gettext_lazy("Closed")),
+                  ("open_at_end", gettext_lazy("Open at quarter end")), ("overdue", gettext_lazy("Overdue"))]
+
+
 def review_context(review, figures: dict) -> dict:
     """Rows ready for the page and the PDF: counts with the link to their records, rates as text."""
     base = reverse("rhythm:review_records", args=[review.pk]) if review.pk else ""
 
-    def link(figure, unit_id=None):
-        return f"{base}?source=orders&figure={figure}" + (f"&unit={unit_id}" if unit_id else "") if base else ""
+    def link(source, figure, unit_id=None):
+        return f"{base}?source={source}&figure={figure}" + (f"&unit={unit_id}" if unit_id else "") if base else ""
 
-    units = []
-    for u in figures.get("units", []):
-        o = u.get("orders", {})
-        units.append({**u, "counts": [(key, o.get(key, 0), link(key, u["id"])) for key, _ in ORDER_COLUMNS],
-                      "rates": [(key, _pct(o.get(key))) for key, _ in RATE_COLUMNS]})
+    def row(data, unit_id=None):
+        o, a = data.get("orders", {}), data.get("actions", {})
+        return {"counts": [(key, o.get(key, 0), link("orders", key, unit_id)) for key, _ in ORDER_COLUMNS],
+                "rates": [(key, _pct(o.get(key))) for key, _ in RATE_COLUMNS],
+                "actions": [(key, a.get(key, 0), link("actions", key, unit_id)) for key, _ in ACTION_COLUMNS],
+                "obligations": data.get("obligations") or {"open": 0, "overdue": 0},
+                "projects": data.get("projects") or {}}
+
+    units = [{**u, **row(u, u["id"])} for u in figures.get("units", [])]
     totals = figures.get("totals") or {}
-    t = totals.get("orders") or {}
     return {
         "review": review, "figures": figures, "units": units, "projects": figures.get("projects", []),
-        "order_columns": ORDER_COLUMNS, "rate_columns": RATE_COLUMNS,
-        "totals": {"counts": [(key, t.get(key, 0), link(key)) for key, _ in ORDER_COLUMNS],
-                   "rates": [(key, _pct(t.get(key))) for key, _ in RATE_COLUMNS]} if t else None,
+        "order_columns": ORDER_COLUMNS, "rate_columns": RATE_COLUMNS, "action_columns": ACTION_COLUMNS,
+        "totals": row(totals) if totals.get("orders") else None,
         "definitions": figures.get("definitions", {}),
     }
 
@@ -280,17 +285,17 @@ def review_records(request, pk):
     review = _review(request, pk)
     unit_id = request.GET.get("unit")
     unit_id = int(unit_id) if unit_id and unit_id.isdigit() else None
-    figure = request.GET.get("figure", "")
+    figure, source = request.GET.get("figure", ""), request.GET.get("source", "orders")
     try:
-        qs = selectors.records_behind(request.user, review, source=request.GET.get("source", "orders"), figure=figure,
-                                      unit_id=unit_id)
+        kind, qs = selectors.records_behind(request.user, review, source=source, figure=figure, unit_id=unit_id)
     except NotFound:
         raise Http404 from None
     unit = Organization.objects.filter(pk=unit_id).first() if unit_id else None
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    label = dict(ORDER_COLUMNS).get(figure, figure)
+    columns = ORDER_COLUMNS if kind == "orders" else ACTION_COLUMNS
+    label = dict(columns).get(figure, figure)
+    definition = selectors.REVIEW_DEFINITIONS.get(figure if kind == "orders" else "action_items", "")
     return render(request, "rhythm/review_records.html", {
-        "nav_active": "rhythm", "review": review, "page": page, "unit": unit, "figure_label": label,
-        "definition": selectors.REVIEW_DEFINITIONS.get(figure, ""), "now": timezone.now(),
-        "querystring": f"source=orders&figure={figure}&" + (f"unit={unit_id}&" if unit_id else ""),
+        "nav_active": "rhythm", "review": review, "page": page, "unit": unit, "figure_label": label, "kind": kind,
+        "definition": definition, "querystring": f"source={source}&figure={figure}&" + (f"unit={unit_id}&" if unit_id else ""),
     })

@@ -92,3 +92,53 @@ def test_long_lists_are_cut_with_a_count(rw, waiting):
     services.generate_prompts(alliance=rw.alliance, period=PERIOD)
     prompt = Prompt.objects.get(unit=rw.unit_a)
     assert "另有 2 项" in prompt.content and prompt.item_count == 12
+
+
+def test_prompt_lists_open_action_items_obligations_and_meetings(rw):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongxin.meetings import services as meetings
+
+    today = timezone.localdate()
+    period = f"{today:%Y-%m}"
+    item = meetings.create_action_item(by=rw.admin, alliance=rw.alliance, title="整治背街小巷环境", owner=rw.unit_a,
+                                       due_on=today + dt.timedelta(days=3))
+    stats = services.generate_prompts(alliance=rw.alliance, period=period, by=rw.admin)
+    assert stats["created"] == 1
+    prompt = Prompt.objects.get(unit=rw.unit_a, period=period)
+    assert prompt.items["sections"][0]["key"] == "action_items"
+    assert item.title in prompt.content
+    note = Notification.objects.get(recipient=rw.liaison_a, verb="rhythm.prompt")
+    assert item.title in note.body
+
+
+def test_settings_refusals_and_schedule(rw):
+    from tongxin.notify.models import ScheduledJob
+
+    with pytest.raises(PermissionDenied):
+        services.save_settings(alliance=rw.alliance, by=rw.dispatcher_a, prompt_day=3)
+    for field, value, text in (("prompt_day", 31, "1 到 28"), ("prompt_day", "x", "整数"), ("channels", ["fax"], "未知的通知渠道"),
+                               ("channels", [], "至少选择一个"), ("prompt_time", "25:99", "时间格式"),
+                               ("extra_recipients", [999999], "找不到账号")):
+        with pytest.raises(DomainError) as exc:
+            services.save_settings(alliance=rw.alliance, by=rw.admin, **{field: value})
+        assert exc.value.field == field and text in exc.value.message
+    services.save_settings(alliance=rw.alliance, by=rw.admin, prompt_day=3, review_day=7, review_recipients=[rw.admin.pk])
+    jobs = {j.kind: j for j in ScheduledJob.objects.filter(status="pending", payload__alliance=rw.alliance.pk)}
+    assert set(jobs) == {services.PROMPT_KIND, services.REVIEW_KIND}
+    assert jobs[services.PROMPT_KIND].due_at.astimezone(periods_tz()).day == 3
+    assert jobs[services.REVIEW_KIND].due_at.astimezone(periods_tz()).day == 7
+    # moving the day moves the pending job; no second one
+    services.save_settings(alliance=rw.alliance, by=rw.admin, prompt_day=5)
+    pending = ScheduledJob.objects.filter(status="pending", kind=services.PROMPT_KIND)
+    assert pending.count() == 1 and pending.get().due_at.astimezone(periods_tz()).day == 5
+    services.save_settings(alliance=rw.alliance, by=rw.admin, prompts_enabled=False)
+    assert not ScheduledJob.objects.filter(status="pending", kind=services.PROMPT_KIND).exists()
+
+
+def periods_tz():
+    from tongxin.core.workcalendar import TZ
+
+    return TZ
