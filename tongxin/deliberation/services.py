@@ -654,7 +654,7 @@ def _create_project(topic: Topic, *, by, decision: str, spec: dict):
         from tongxin.lists.services import create_project
     except ImportError:
         raise DomainError("项目清单功能尚未启用，暂时不能把议题转为项目", field="kind") from None
-    title = _text(spec.get("title") or topic.title, field="project_title", label="项目名称", low=2, high=120)
+    title = _text(spec.get("title") or topic.title, field="project_title", label="项目名称", low=2, high=100)
     lead_unit = spec.get("lead_unit")
     if lead_unit is None:
         raise DomainError("请选择项目的牵头单位", field="lead_unit")
