@@ -18,9 +18,10 @@ import json
 import math
 import threading
 
+import numpy as np
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point, mapping, shape
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 from tongxin.core.errors import DomainError
@@ -145,14 +146,8 @@ def _plain(value):
 
 
 def to_metres(geom, lat0: float):
-    k = math.cos(math.radians(lat0)) * M_PER_DEG_LNG_EQUATOR
-
-    def fn(x, y, z=None):
-        import numpy as np
-
-        return np.asarray(x) * k, np.asarray(y) * M_PER_DEG_LAT
-
-    return transform(fn, geom)
+    scale = np.array([math.cos(math.radians(lat0)) * M_PER_DEG_LNG_EQUATOR, M_PER_DEG_LAT])
+    return shapely.transform(geom, lambda coords: coords * scale)
 
 
 def buffered(geometry: dict, kind: str, buffer_m: int, lat0: float):
