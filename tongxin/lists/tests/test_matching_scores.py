@@ -69,3 +69,25 @@ def test_top_k_keeps_k_best_per_need_in_order():
     rows, cols, parts, score = matching.top_k(ns, rs, k=3)
     assert list(rows) == [0, 0, 0, 1]
     assert score[0] >= score[1] >= score[2]
+
+
+def test_two_stage_top_k_equals_scoring_every_candidate():
+    rng = np.random.default_rng(7)
+    vocab = [f"词{i:02d}" for i in range(40)]
+
+    def side(n, res):
+        docs = [" ".join(rng.choice(vocab, size=rng.integers(2, 6))) for _ in range(n)]
+        wins = [[{"weekday": int(rng.integers(0, 7)), "start": "09:00", "end": f"{int(rng.integers(10, 18))}:00"}]
+                if (res or rng.random() < 0.6) else [] for _ in range(n)]
+        return matching.Side.build(ids=list(range(n)), docs=docs, area=list(rng.integers(0, 3, size=n)),
+                                   lng=list(112.5 + rng.random(n) * 0.1), lat=list(37.8 + rng.random(n) * 0.1),
+                                   amount=list(rng.integers(1, 9, size=n)), windows=wins,
+                                   record_counts=[(1, 2)] * n if res else None)
+
+    ns, rs = side(60, False), side(80, True)
+    rows, cols, parts, score, indptr = matching.candidate_graph(ns, rs)
+    order, rank = matching._rank(rows, score, indptr)
+    full = order[rank < 4]
+    got = matching.top_k(ns, rs, k=4)
+    assert np.allclose(np.sort(score[full]), np.sort(got[3]))
+    assert np.array_equal(np.bincount(rows[full], minlength=60), np.bincount(got[0], minlength=60))
