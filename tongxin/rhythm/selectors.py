@@ -20,7 +20,7 @@ from tongxin.core.errors import NotFound
 from tongxin.governance.selectors import obligations_due_for
 from tongxin.lists.selectors import projects_for_review
 from tongxin.meetings.models import ActionStatus
-from tongxin.meetings.selectors import action_items_for_review, open_action_items_for, upcoming_meetings_for, visible_action_items
+from tongxin.meetings.selectors import action_items_for_review, upcoming_meetings_for, visible_action_items
 from tongxin.orders.models import Kind, ServiceRequest, Status
 from tongxin.orders.selectors import DONE_STATUSES, FIGURE_DEFINITIONS, UNIT_STATUSES, visible_requests
 from tongxin.orgs.models import Alliance, AllianceMembership, MembershipRole, Organization
@@ -119,25 +119,44 @@ def waiting_requests(unit_ids: list[int], *, as_of: dt.datetime) -> dict[int, di
     return out
 
 
-def prompt_sections(unit: Organization, *, period: str, waiting: dict[str, list[dict]] | None = None,
+def alliance_context(alliance: Alliance | None, *, period: str, as_of: dt.datetime) -> dict:
+    """What a month's prompts share, read once per alliance instead of once per unit: the open action
+    items by owner (meetings.selectors.action_items_for_review for today, the items open now) and the
+    alliance's meetings in the rest of the month (meetings.selectors.upcoming_meetings_for the core
+    organisation: the meetings every member unit is concerned by)."""
+    if alliance is None:
+        return {"actions": {}, "meetings": []}
+    start, end = periods.month_bounds(period)
+    today = timezone.localtime(as_of).date()
+    actions: dict[int, list[dict]] = {}
+    for a in action_items_for_review(alliance, start=today, end=today):
+        if a.status == ActionStatus.OPEN:
+            actions.setdefault(a.owner_id, []).append(_item(a.title, _link("meetings:action_item", a.pk), a.due_on, a.due_on < today))
+    meetings = [_item(f"{timezone.localtime(m.starts_at):%m-%d %H:%M} {m.title}", _link("meetings:meeting", m.pk))
+                for m in upcoming_meetings_for(alliance.core_organization, start=max(start, today), end=end)]
+    return {"actions": actions, "meetings": meetings}
+
+
+def prompt_sections(unit: Organization, *, period: str, context: dict, waiting: dict[str, list[dict]] | None = None,
                     as_of: dt.datetime | None = None) -> list[dict]:
-    """The sections of one unit's prompt for `period`, in display order; empty sections left out."""
+    """The sections of one unit's prompt for `period`, in display order; empty sections left out.
+    A unit with nothing of its own open gets no sections, even when the alliance has meetings."""
     start, end = periods.month_bounds(period)
     as_of = as_of or timezone.now()
     if waiting is None:
         waiting = waiting_requests([unit.pk], as_of=as_of).get(unit.pk, {})
     today = timezone.localtime(as_of).date()
     sections = {
-        "action_items": [_item(a.title, _link("meetings:action_item", a.pk), a.due_on, a.due_on < today)
-                         for a in open_action_items_for(unit, as_of=today)],
+        "action_items": context["actions"].get(unit.pk, []),
         "to_accept": waiting.get("to_accept", []),
         "in_progress": waiting.get("in_progress", []),
         "obligations": [_item(f"{row['obligation'].title}（{row['agreement'].title}）", _link("governance:agreement", row["agreement"].pk),
                               row["due_on"], row["overdue"])
                         for row in obligations_due_for(unit, start=start, end=end, today=today)],
-        "meetings": [_item(f"{timezone.localtime(m.starts_at):%m-%d %H:%M} {m.title}", _link("meetings:meeting", m.pk))
-                     for m in upcoming_meetings_for(unit, start=max(start, today), end=end)],
     }
+    if not any(sections.values()):
+        return []
+    sections["meetings"] = context["meetings"]
     return [{"key": key, "title": SECTION_TITLES[key], "count": len(items), "items": items}
             for key, items in ((k, sections.get(k, [])) for k in SECTION_TITLES) if items]
 

@@ -24,13 +24,14 @@ from tongxin.notify.models import ScheduledJob
 from tongxin.orgs.models import Alliance, Organization
 
 from . import periods, selectors
-from .models import CHANNEL_CHOICES, Prompt, Review, RhythmSettings
+from .models import CHANNEL_CHOICES, Prompt, Review, RhythmSettings, review_pdf_path
 
 logger = logging.getLogger(__name__)
 
 PROMPT_KIND = "rhythm.monthly_prompts"
 REVIEW_KIND = "rhythm.quarterly_review"
 CHANNELS = [c for c, _ in CHANNEL_CHOICES]
+INLINE_PDF_UNITS = 150  # reviews with more unit rows get their PDF from a background task
 
 
 # --- settings ---------------------------------------------------------------------------------------
@@ -144,7 +145,11 @@ def preview_prompt(*, unit: Organization, period: str, by) -> dict:
     if not selectors.can_see_unit(by, unit):
         raise PermissionDenied("您不能查看该单位的提示")
     periods.month_bounds(period)
-    sections = selectors.prompt_sections(unit, period=period)
+    from tongxin.orders.services import alliance_for
+
+    now = timezone.now()
+    context = selectors.alliance_context(alliance_for(unit), period=period, as_of=now)
+    sections = selectors.prompt_sections(unit, period=period, context=context, as_of=now)
     title, body = selectors.render_prompt(unit, period, sections)
     existing = Prompt.objects.filter(unit=unit, period=period).first()
     return {"unit": unit.pk, "unit_name": unit.name, "period": period, "title": title if sections else "",
@@ -182,9 +187,10 @@ def generate_prompts(*, alliance: Alliance, period: str, by=None, now: dt.dateti
     stats = {"period": period, "units": len(memberships), "created": 0, "already": len(memberships) - len(todo), "empty": 0,
              "no_recipient": 0, "recipients": 0}
     actor = by if by is not None and getattr(by, "pk", None) else None
+    context = selectors.alliance_context(alliance, period=period, as_of=now)
     for m in todo:
         unit = m.organization
-        sections = selectors.prompt_sections(unit, period=period, waiting=waiting.get(unit.pk, {}), as_of=now)
+        sections = selectors.prompt_sections(unit, period=period, context=context, waiting=waiting.get(unit.pk, {}), as_of=now)
         if not sections:
             stats["empty"] += 1
             continue
@@ -234,16 +240,24 @@ def generate_review(*, alliance: Alliance, quarter: str, by=None, now: dt.dateti
     with transaction.atomic():
         review = Review.objects.create(alliance=alliance, quarter=quarter, starts_on=start, ends_on=end, generated_by=actor,
                                        figures=figures)
-        if pdf:
-            from .pdf import render_review_pdf
-
-            data = render_review_pdf(review)
-            review.pdf.save(f"review-{review.pk}.pdf", ContentFile(data), save=False)
-            review.pdf_size = len(data)
-            review.save(update_fields=["pdf", "pdf_size"])
+        if pdf and len(figures["units"]) <= INLINE_PDF_UNITS:
+            ensure_pdf(review)
+        elif pdf:
+            # WeasyPrint lays out about 20 unit rows a second: a large alliance's PDF is made in the background
+            # (the download makes it on the spot if the worker has not yet).
+            transaction.on_commit(lambda: _enqueue_pdf(review.pk))
         events.record(actor=actor, verb="rhythm.review_generated", target=review, organization=alliance.core_organization,
                       payload={"quarter": quarter, "units": len(figures["units"]), "pdf_bytes": review.pdf_size})
     return review
+
+
+def _enqueue_pdf(review_id: int) -> None:
+    from .tasks import render_review_pdf_task
+
+    try:
+        render_review_pdf_task.enqueue(review_id)
+    except Exception:  # the queue may be down: the download renders it
+        logger.exception("could not enqueue the PDF of review %s", review_id)
 
 
 def ensure_pdf(review: Review) -> Review:
@@ -253,7 +267,9 @@ def ensure_pdf(review: Review) -> Review:
     from .pdf import render_review_pdf
 
     data = render_review_pdf(review)
-    review.pdf.save(f"review-{review.pk}.pdf", ContentFile(data), save=False)
-    review.pdf_size = len(data)
-    review.save(update_fields=["pdf", "pdf_size"])
+    storage = review.pdf.storage
+    name = storage.save(review_pdf_path(review, f"review-{review.pk}.pdf"), ContentFile(data))
+    if not Review.objects.filter(pk=review.pk, pdf="").update(pdf=name, pdf_size=len(data)):
+        storage.delete(name)  # rendered twice at once: the first one stays
+    review.refresh_from_db()
     return review

@@ -7,6 +7,8 @@ period's work and schedules the next period. Two scheduler instances never run o
 dedupe keys on the deliveries).
 """
 
+from django_tasks import task
+
 from tongxin.notify import scheduler
 from tongxin.orgs.models import Alliance
 
@@ -46,3 +48,14 @@ def quarterly_review(job):
                    target=review, organization=alliance.core_organization, channels=tuple(s.channels),
                    dedupe_key=f"review:{alliance.pk}:{quarter}")
     services.ensure_scheduled(alliance, settings=s, now=job.due_at)
+
+
+@task()
+def render_review_pdf_task(review_id: int) -> int:
+    """Render and store a review's PDF from its snapshot; returns its size in bytes (0: review gone)."""
+    from .models import Review
+
+    review = Review.objects.filter(pk=review_id).first()
+    if review is None:
+        return 0
+    return services.ensure_pdf(review).pdf_size
