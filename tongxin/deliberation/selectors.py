@@ -261,3 +261,99 @@ def building_roll(community: Organization) -> list[dict]:
     from django.db.models import Count
 
     return list(BuildingResident.objects.filter(community=community).values("building").annotate(n=Count("id")).order_by("building"))
+
+
+def invitee_label(invitee, *, full: bool = False) -> str:
+    """Organisations by name; people by a masked name unless `full` (moderators)."""
+    if invitee.organization_id:
+        return invitee.organization.name
+    if invitee.person_id:
+        return invitee.person.name if full else mask_name(invitee.person.name)
+    if invitee.kind in ("shop", "other") or full:
+        return invitee.name
+    return mask_name(invitee.name)
+
+
+_LINK_ROUTES = {
+    "project": ("lists:project_detail", "lists:project", "lists:project_edit"),
+    "actionitem": ("meetings:action_detail", "meetings:action_item", "meetings:action"),
+    "servicerequest": ("orders:detail",),
+}
+
+
+def link_url(link) -> str:
+    """Where a resolution's link points: the object's own page when its app has one."""
+    from django.urls import NoReverseMatch, reverse
+
+    target = link.target
+    if target is not None and hasattr(target, "get_absolute_url"):
+        try:
+            return target.get_absolute_url()
+        except NoReverseMatch:
+            pass
+    for name in _LINK_ROUTES.get(link.target_type.model, ()):
+        try:
+            return reverse(name, args=[link.target_id])
+        except NoReverseMatch:
+            continue
+    return link.url
+
+
+def _names_on(topic: Topic) -> list[str]:
+    """Names that must not appear on the public page: the raiser, opinion authors, invited people."""
+    from tongxin.people.models import Person
+
+    ids = set(topic.opinions.exclude(author__person__isnull=True).values_list("author__person_id", flat=True))
+    ids |= set(Person.objects.filter(pk__in=topic.consultations.values("invitees__person")).values_list("pk", flat=True))
+    if topic.raised_by_id and topic.raised_by.person_id:
+        ids.add(topic.raised_by.person_id)
+    return list(Person.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+
+def public_view(topic: Topic) -> dict:
+    """Everything the public page shows: stages, discussion, vote results, consultations and outcome,
+    redacted (phone and ID numbers, door numbers, the names of the people involved) and without names."""
+    from tongxin.orders.services import redact
+
+    from . import workflow
+    from .models import Stage as S
+
+    names = _names_on(topic)
+    events_ = timeline(topic, public_only=True)
+    reached = {}
+    for e in events_:
+        if e.to_stage and e.to_stage not in reached and (e.verb in ("raised", "escalate", "resolve", "close", "withdraw")):
+            reached[e.to_stage] = e.created_at
+    ladder = [{"stage": s, "label": workflow.STAGE_ZH[s], "reached_at": reached.get(s), "current": topic.stage == s}
+              for s in workflow.LADDER]
+    end = None
+    if topic.stage in (S.RESOLVED, S.CLOSED):
+        end = {"stage": topic.stage, "label": workflow.STAGE_ZH[topic.stage], "at": topic.closed_at}
+    ballots = [{"question": redact(b.question, names=names), "secret": b.secret, "closes_at": b.closes_at,
+                "eligibility": b.get_eligibility_display(), "results": results(b)} for b in topic.ballots.all()]
+    consultations = []
+    for c in topic.consultations.prefetch_related("invitees"):
+        kinds: dict[str, int] = {}
+        for i in c.invitees.all():
+            if i.attended:
+                label = str(i.get_kind_display())
+                kinds[label] = kinds.get(label, 0) + 1
+        consultations.append({"title": redact(c.title, names=names), "held_at": c.held_at, "stage": workflow.STAGE_ZH.get(c.stage, ""),
+                              "attended": kinds, "summary": redact(c.summary, names=names), "recorded": c.recorded_at is not None})
+    res = getattr(topic, "resolution", None) if topic.stage == S.RESOLVED else None
+    outcome = None
+    if res is not None:
+        outcome = {"kind": res.get_kind_display(), "decision": redact(res.decision, names=names),
+                   "links": [redact(link.label, names=names) for link in res.links.all()], "at": res.decided_at}
+    elif topic.stage == S.CLOSED:
+        outcome = {"kind": "", "decision": redact(topic.outcome, names=names), "links": [], "at": topic.closed_at}
+    return {
+        "id": topic.pk, "title": redact(topic.title, names=names), "description": redact(topic.description, names=names),
+        "community": topic.community.name, "grid": getattr(topic.grid, "name", ""), "compound": redact(topic.compound),
+        "area": getattr(topic.area, "name", ""), "category": getattr(topic.category, "name", ""),
+        "stage": topic.stage, "stage_label": workflow.STAGE_ZH.get(topic.stage, topic.stage), "created_at": topic.created_at,
+        "ladder": ladder, "end": end,
+        "opinions": [{"author": "社区工作人员" if author_label(o) == "社区工作人员" else "居民", "text": redact(o.text, names=names),
+                      "at": o.created_at, "stage": workflow.STAGE_ZH.get(o.stage, "")} for o in public_opinions(topic)],
+        "ballots": ballots, "consultations": consultations, "outcome": outcome,
+    }
