@@ -1,0 +1,101 @@
+"""Agreements in Chromium: an admin drafts a co-building agreement with an obligation owed by a
+member unit and puts it in force; the unit's liaison records the fulfilment from a phone; the
+agreement page shows it."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from .conftest import DESKTOP, PHONE
+
+pytestmark = [pytest.mark.e2e]
+
+
+def fits(page, viewport) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], (page.url, width)
+
+
+def clean_console(page) -> None:
+    assert [e for e in page.console_errors if "status of 400" not in e] == [], page.console_errors
+
+
+def photo_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (120, 90), (30, 140, 60)).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def test_agreement_obligation_and_fulfilment_from_a_phone(demo, open_page):
+    from tongxin.governance.models import Agreement, Fulfilment
+
+    today = timezone.localdate()
+    agreements, fulfilments = Agreement.objects.count(), Fulfilment.objects.count()  # the demo has its own
+    start, end = today - dt.timedelta(days=30), today + dt.timedelta(days=335)
+
+    # 1. The admin drafts the agreement; a term ending before it starts is refused in Chinese.
+    admin = open_page(DESKTOP, "admin")
+    admin.goto(f"{admin.base}/agreements/new/")
+    admin.fill("#id_title", "宁化府社区与山西饭店第二期共驻共建协议书")
+    admin.get_by_label("宁化府社区党委", exact=True).check()
+    admin.get_by_label("山西饭店", exact=True).check()
+    admin.fill("#id_starts_on", start.isoformat())
+    admin.fill("#id_ends_on", (start - dt.timedelta(days=1)).isoformat())
+    admin.fill("#id_signed_on", start.isoformat())
+    admin.click("[data-testid=save]")
+    admin.wait_for_load_state("networkidle")
+    assert "早于开始日期" in admin.locator("[data-testid=agreement-form]").inner_text()
+    assert Agreement.objects.count() == agreements
+    admin.fill("#id_ends_on", end.isoformat())
+    admin.click("[data-testid=save]")
+    admin.wait_for_selector("[data-testid=agreement-title]")
+    ag = Agreement.objects.latest("id")
+    assert ag.title == "宁化府社区与山西饭店第二期共驻共建协议书"
+    assert "草稿" in admin.locator("[data-testid=status]").inner_text()
+
+    # 2. An obligation owed by the hotel, then the agreement goes into force.
+    admin.click("[data-testid=add-obligation]")
+    admin.fill("#id_title", "每月清扫门前 100 米道路")
+    admin.select_option("#id_debtor", label="山西饭店")
+    admin.select_option("#id_area", label="环境联抓")
+    admin.select_option("#id_recurrence", value="monthly")
+    admin.click("[data-testid=save]")
+    admin.wait_for_selector("[data-testid=obligation]")
+    admin.click("[data-testid=activate]")
+    admin.wait_for_load_state("networkidle")
+    assert "生效中" in admin.locator("[data-testid=status]").inner_text()
+    clean_console(admin)
+
+    # 3. The hotel's liaison, on a phone, finds it under "my obligations" and records it with a photo.
+    liaison = open_page(PHONE, "liaison")
+    liaison.goto(f"{liaison.base}/agreements/mine/")
+    card = liaison.locator("[data-testid=my-obligation]", has_text=ag.title).first
+    fits(liaison, PHONE)
+    card.locator("[data-testid=record-fulfilment]").click()
+    liaison.wait_for_selector("[data-testid=fulfil-form]")
+    fits(liaison, PHONE)
+    liaison.click("[data-testid=save]")  # no note: refused, nothing recorded
+    liaison.wait_for_load_state("networkidle")
+    assert "请写明履行情况" in liaison.locator("[data-testid=fulfil-form]").inner_text()
+    assert Fulfilment.objects.count() == fulfilments
+    liaison.fill("#id_note", "组织职工清扫门前道路，劝离占道摊点 3 处")
+    liaison.set_input_files("#photos", files=[{"name": "门前.jpg", "mimeType": "image/jpeg", "buffer": photo_bytes()}])
+    liaison.click("[data-testid=save]")
+    liaison.wait_for_url(f"{liaison.base}/agreements/mine/")
+    f = Fulfilment.objects.latest("id")
+    assert f.recorded_by.username == "liaison" and f.photos.count() == 1
+    liaison.goto(f"{liaison.base}/agreements/{ag.pk}/")
+    fits(liaison, PHONE)
+    assert "劝离占道摊点" in liaison.locator("[data-testid=fulfilment]").first.inner_text()
+    clean_console(liaison)
+
+    # 4. The agreement page shows it to the admin, with the photo and the timeline entry.
+    admin.goto(f"{admin.base}/agreements/{ag.pk}/")
+    ob = admin.locator("[data-testid=obligation]").first
+    assert "劝离占道摊点" in ob.inner_text() and "1/" in ob.locator("[data-testid=progress]").inner_text()
+    assert ob.locator("img").count() == 1
+    assert admin.evaluate("document.querySelector('[data-testid=obligation] img').naturalWidth") > 0
+    assert "登记履行" in admin.locator("[data-testid=timeline]").inner_text()
