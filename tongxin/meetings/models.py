@@ -101,7 +101,7 @@ class Meeting(models.Model):
 
 class AgendaStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("agenda", "Accepted")
     REJECTED = "rejected", _("Rejected")
 
 
@@ -177,7 +177,7 @@ class Decision(models.Model):
 
 
 class ActionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("action item", "Open")
     DONE = "done", pgettext_lazy("action item", "Done")
     CANCELLED = "cancelled", pgettext_lazy("action item", "Cancelled")
 

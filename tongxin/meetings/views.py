@@ -244,7 +244,7 @@ def _detail_context(request, m, errors=None, values=None):
         "owners": list(selectors.owner_choices(m.alliance)) if organiser else [],
         "invite_orgs": Organization.objects.filter(archived_at__isnull=True).exclude(
             pk__in=[i.organization_id for i in invitations if i.organization_id]).order_by("path")[:300] if organiser else [],
-        "qr": calendar.qr_svg(checkin_url) if organiser and m.status != MeetingStatus.CANCELLED else "",
+        "qr": calendar.qr_svg(checkin_url) if organiser and m.status != MeetingStatus.CANCELLED and today <= day else "",
         "checkin_url": checkin_url, "counts": counts, "errors": errors or {}, "values": values or {},
         "rsvp_choices": [(v, label) for v, label in Rsvp.choices if v != Rsvp.PENDING],
     }
