@@ -10,6 +10,8 @@ The public sees the public page of a topic: stages, vote results and outcome, no
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -310,11 +312,28 @@ def _names_on(topic: Topic) -> list[str]:
     return list(Person.objects.filter(pk__in=ids).values_list("name", flat=True))
 
 
+_PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
+_ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
+_LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+# A flat (单元, 室, 户) points at one household; a compound (号院) or a building (号楼) is a shared place and stays.
+_FLAT_RE = re.compile(r"\d+\s*(?:单元|室|户)")
+
+
+def redact(text: str, *, names=()) -> str:
+    """Text fit for the public page: phone and ID numbers, flat numbers and the given names removed."""
+    out = _ID_RE.sub("[已隐藏]", text or "")
+    out = _PHONE_RE.sub("[已隐藏]", out)
+    out = _LANDLINE_RE.sub("[已隐藏]", out)
+    out = _FLAT_RE.sub("**", out)
+    for name in names:
+        if name and len(name) >= 2:
+            out = out.replace(name, name[0] + "*" * (len(name) - 1))
+    return out
+
+
 def public_view(topic: Topic) -> dict:
     """Everything the public page shows: stages, discussion, vote results, consultations and outcome,
     redacted (phone and ID numbers, door numbers, the names of the people involved) and without names."""
-    from tongxin.orders.services import redact
-
     from . import workflow
     from .models import Stage as S
 

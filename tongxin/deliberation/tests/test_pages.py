@@ -151,3 +151,11 @@ def test_settings_page_admin_only(dw):
                                                                           "auto_escalate": "on"})
     assert r.status_code == 302
     assert services.config_for(dw.alliance).online_days == 5
+
+
+def test_public_redaction_keeps_places_hides_flats():
+    from tongxin.deliberation.selectors import redact
+
+    out = redact("宁化府11号院3号楼2单元302室的张三，电话13800000001，身份证11010519491231002X", names=["张三"])
+    assert "11号院" in out and "3号楼" in out
+    assert "302室" not in out and "2单元" not in out and "张三" not in out and "13800000001" not in out and "1101051949" not in out
