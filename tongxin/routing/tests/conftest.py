@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tongxin.orders.tests.conftest import ow  # noqa: F401  (re-exported fixture)
+from tongxin.orders.tests.conftest import dispatched, done, ow, submit  # noqa: F401  (re-exported fixtures)
 
 PLACES = ["幸福里3号楼", "东门口", "菜市场旁边", "学校后街", "老干部活动中心外", "8栋和9栋之间", "公交站台边", "小区西北角"]
 FILLERS = ["希望尽快处理", "麻烦派人看看", "已经好几天了", "居民意见很大", "请社区帮忙协调", "谢谢"]
