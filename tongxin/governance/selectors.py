@@ -130,9 +130,11 @@ def my_obligations(user, *, today: dt.date | None = None, include_done: bool = F
     return _due_rows(qs, today)
 
 
-def overdue_count(alliance, *, today: dt.date | None = None) -> int:
+def overdue_count(user, *, today: dt.date | None = None) -> int:
+    """Overdue due dates in the agreements the user can see."""
     today = today or timezone.localdate()
-    return ObligationDue.objects.filter(obligation__agreement__alliance=alliance, obligation__agreement__status=AgreementStatus.IN_FORCE,
+    return ObligationDue.objects.filter(obligation__agreement__in=visible_agreements(user).values("pk"),
+                                        obligation__agreement__status=AgreementStatus.IN_FORCE,
                                         fulfilment__isnull=True, due_on__lt=today).count()
 
 

@@ -125,7 +125,7 @@ def index(request):
         "parties": _members(alliance) if alliance else [], "f": g, "querystring": params.urlencode(), "list_url": reverse("governance:index"),
         "can_create": has_perm(user, P.MANAGE_AGREEMENTS), "badge": STATUS_BADGE,
         "can_record": has_perm(user, P.RECORD_FULFILMENT),
-        "overdue": selectors.overdue_count(alliance) if alliance and has_perm(user, P.MANAGE_AGREEMENTS) else None,
+        "overdue": selectors.overdue_count(user),
     }
     if request.htmx:
         return render(request, "governance/_results.html", ctx)
