@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/invite.ics", views.ics, name="ics"),
     path("<int:pk>/checkin/<str:token>/", views.checkin, name="checkin"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),
+    # Aliases other apps reverse (rhythm's monthly prompt): same views, same URLs.
+    path("<int:pk>/", views.detail, name="meeting"),
+    path("actions/<int:pk>/", views.action_detail, name="action_item"),
 ]
