@@ -111,8 +111,24 @@ def _mask_words(masks: list[int]) -> np.ndarray:
 
 
 def describe_windows(windows) -> str:
-    parts = [f"{WEEKDAYS_ZH[int(w['weekday'])]} {w['start']}–{w['end']}" for w in sorted(windows or [], key=lambda w: (int(w["weekday"]), w["start"]))]
-    return "、".join(parts)
+    """「周一至周五 11:00–13:00、周六 09:00–12:00」: days sharing the same hours are grouped, runs of 3+ days joined."""
+    by_time: dict = {}
+    for w in windows or []:
+        by_time.setdefault((w["start"], w["end"]), []).append(int(w["weekday"]))
+    parts = []
+    for (start, end), days in sorted(by_time.items(), key=lambda kv: (min(kv[1]), kv[0])):
+        days = sorted(set(days))
+        runs, run = [], [days[0]]
+        for d in days[1:]:
+            if d == run[-1] + 1:
+                run.append(d)
+            else:
+                runs.append(run)
+                run = [d]
+        runs.append(run)
+        names = "、".join(f"{WEEKDAYS_ZH[r[0]]}至{WEEKDAYS_ZH[r[-1]]}" if len(r) >= 3 else "、".join(WEEKDAYS_ZH[d] for d in r) for r in runs)
+        parts.append(f"{names} {start}–{end}")
+    return "；".join(parts)
 
 
 # --- the two sides -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm, scope_q
@@ -135,10 +136,29 @@ def sessions(user):
     return PairingSession.objects.filter(alliance__in=alliances_for(user, P.RUN_MATCHING)).order_by("-created_at")[:20]
 
 
+VERB_LABELS = {
+    "lists.resource_added": _("Resource added"), "lists.resource_updated": _("Resource changed"),
+    "lists.resource_status": _("Status changed"), "lists.resource_contact_revealed": _("Full contact phone viewed"),
+    "lists.need_registered": _("Need registered"), "lists.need_updated": _("Need changed"), "lists.need_proposed": _("Proposed from requests"),
+    "lists.need_confirmed": _("Confirmed by staff"), "lists.need_dismissed": _("Dismissed"), "lists.need_closed": _("Closed"),
+    "lists.pair_accepted": _("Pair accepted"), "lists.pair_changed": _("Pair changed"), "lists.pair_rejected": _("Pair rejected"),
+    "lists.project_proposed": _("Project proposed"), "lists.project_updated": _("Project changed"),
+    "lists.project_approve": _("Approved"), "lists.project_reject": _("Rejected"), "lists.project_start": _("Started"),
+    "lists.project_complete": _("Completed with outcomes"), "lists.project_evaluate": _("Evaluated"),
+    "lists.milestone_added": _("Milestone added"), "lists.milestone_done": _("Milestone done"), "lists.project_photos": _("Photos added"),
+    "lists.campaign_created": _("Campaign created"), "lists.campaign_updated": _("Campaign changed"),
+    "lists.pairing_session_run": _("Pairing session run"),
+}
+
+
 def timeline(obj) -> list[Event]:
-    """The object's own recorded events, oldest first (the detail pages' history)."""
+    """The object's own recorded events, oldest first (the detail pages' history), each with a `label`."""
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    return list(Event.objects.filter(target_type=ct, target_id=str(obj.pk)).select_related("actor", "actor__person").order_by("created_at", "id"))
+    rows = list(Event.objects.filter(target_type=ct, target_id=str(obj.pk)).select_related("actor", "actor__person").order_by("created_at", "id"))
+    for e in rows:
+        e.label = VERB_LABELS.get(e.verb, e.verb)
+        e.actor_name = (e.actor.person.name if e.actor and e.actor.person_id else getattr(e.actor, "username", "")) or ""
+    return rows
 
 
 # --- matching ------------------------------------------------------------------------------------

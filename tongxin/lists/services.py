@@ -282,7 +282,7 @@ def save_resource(*, by, unit: Organization, resource: Resource | None = None, k
         resource.contact_phone_enc = crypto.encrypt(phone)
         resource.contact_phone_hash = crypto.lookup_hash(phone)
         resource.contact_phone_masked = mask_phone(phone) if phone else ""
-    resource.tokens = " ".join(matching.words(f"{title} {description} {KIND_ZH[kind]} {area.name if area else ''}"))
+    resource.tokens = " ".join(matching.words(f"{title} {description} {KIND_ZH[kind]}"))
     resource.save()
     if campaigns is not None:
         resource.campaigns.set(campaigns)
@@ -322,7 +322,7 @@ def reveal_resource_contact(*, by, resource: Resource) -> str:
 # --- needs -------------------------------------------------------------------------------------
 
 def _need_tokens(need: Need) -> str:
-    extra = " ".join(x.name for x in (need.area, need.category) if x is not None)
+    extra = need.category.name if need.category is not None else ""  # the area is scored as its own part
     return " ".join(matching.words(f"{need.title} {need.description} {need.beneficiaries} {extra}"))
 
 
@@ -777,7 +777,7 @@ def score_pair(need: Need, resource: Resource, resources_pool=None) -> dict:
 
 
 @transaction.atomic
-def run_pairing_session(*, by, alliance: Alliance, title: str = "", k: int = 10) -> PairingSession:
+def run_pairing_session(*, by, alliance: Alliance, title: str = "", k: int = 5) -> PairingSession:
     """供需配对会: every open need in the caller's scope × every active resource of the alliance; the optimal
     assignment (matching.assign) over each need's k best candidates becomes the proposed pairs."""
     ensure_alliance_perm(by, P.RUN_MATCHING, alliance, "您的角色不能召开供需配对会")

@@ -197,11 +197,13 @@ def list_requests(request: HttpRequest, status: str = "", kind: str = "", q: str
 def wall(request: HttpRequest, community_id: int | None = None, limit: int = 20):
     community = _org(community_id, "community_id")
     rows = selectors.wall(community=community, limit=max(1, min(limit, 100)))
+    from tongxin.lists.selectors import completed_projects
+
     return {"items": [{
         "tracking_number": r["tracking_number"], "kind": r["kind"], "text": r["public_text"],
         "category": r["category__name"], "community": r["community__name"], "unit": r["assigned_unit__name"],
         "rating": r["rating"], "published_at": _iso(r["published_at"]),
-    } for r in rows]}
+    } for r in rows], "projects": [{**p, "completed_at": _iso(p["completed_at"])} for p in completed_projects(community=community, limit=6)]}
 
 
 @router.get("/wishes", response=dict, auth=None)

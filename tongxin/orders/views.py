@@ -322,8 +322,11 @@ def reveal(request, pk):
 def wall(request):
     community = _org(_int(request.GET.get("community")))
     rows = selectors.wall(community=community, limit=30)
+    from tongxin.lists.selectors import completed_projects  # completed co-building projects beside the requests
+
     return render(request, "orders/wall.html", {"nav_active": "wall", "rows": rows, "community": community,
-                                                "communities": selectors.public_communities()})
+                                                "communities": selectors.public_communities(),
+                                                "projects": completed_projects(community=community, limit=6)})
 
 
 def wishes(request):
