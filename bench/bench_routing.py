@@ -1,0 +1,110 @@
+"""Benchmark: learned routing on the shared citizen messages (run by hand; pytest does not collect it).
+
+Trains tongxin.routing.learn.TextClassifier on citizen_requests_train.csv (8,601 segmented
+messages) and tests on citizen_requests.csv (494 raw messages), several runs, and prints the
+medians: training time, accuracy, macro-F1, and the latency of predicting one message (the
+dispatcher's case: fold, cut, vectorise, score, pick the evidence words), p50 and p99 over every
+test message. Beside it, in the same run, the baseline of the data README: a plain TF-IDF of
+words and word pairs + LinearSVC trained on the segmented text as given, tested on the raw text
+cut with rjieba. Ratios are ours / baseline. Nothing is written to the repository; the data is
+read from /work/shared/data (or --data).
+
+    .venv/bin/python bench/bench_routing.py              # 3 runs
+    .venv/bin/python bench/bench_routing.py --runs 1
+
+Measured (2026-11-25, 2 vCPU shared with six other sessions, load average 4-8 during the runs):
+see docs/routing.md, "Benchmark", for the figures of the last run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load(path):
+    with open(path, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+class Baseline:
+    """The README's reference: TF-IDF (words and word pairs) + LinearSVC, no text folding."""
+
+    def fit(self, texts, labels):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        self.vec = TfidfVectorizer(token_pattern=r"(?u)\S+", ngram_range=(1, 2))
+        self.svm = LinearSVC().fit(self.vec.fit_transform(texts), labels)
+        return self
+
+    def predict(self, text):
+        import rjieba
+
+        return self.svm.predict(self.vec.transform([" ".join(rjieba.cut(text))]))[0]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", default="/work/shared/data")
+    args = parser.parse_args()
+
+    from tongxin.routing.learn import TextClassifier, accuracy, macro_f1
+
+    train_x, train_y = load(os.path.join(args.data, "citizen_requests_train.csv"))
+    test_x, test_y = load(os.path.join(args.data, "citizen_requests.csv"))
+    print(f"train {len(train_x)} messages, test {len(test_x)} messages, {args.runs} run(s)")
+    figures = {k: [] for k in ("train_s", "acc", "f1", "p50_ms", "p99_ms", "b_train_s", "b_acc", "b_f1", "b_p50_ms", "b_p99_ms")}
+    for run in range(args.runs):
+        t0 = time.perf_counter()
+        clf = TextClassifier().fit(train_x, train_y)
+        figures["train_s"].append(time.perf_counter() - t0)
+        lat, predicted = [], []
+        for text in test_x:
+            t0 = time.perf_counter()
+            predicted.append(clf.predict(text).label)
+            lat.append((time.perf_counter() - t0) * 1000)
+        figures["acc"].append(accuracy(test_y, predicted))
+        figures["f1"].append(macro_f1(test_y, predicted))
+        figures["p50_ms"].append(percentile(lat, 50))
+        figures["p99_ms"].append(percentile(lat, 99))
+
+        t0 = time.perf_counter()
+        base = Baseline().fit(train_x, train_y)
+        figures["b_train_s"].append(time.perf_counter() - t0)
+        lat, predicted = [], []
+        for text in test_x:
+            t0 = time.perf_counter()
+            predicted.append(base.predict(text))
+            lat.append((time.perf_counter() - t0) * 1000)
+        figures["b_acc"].append(accuracy(test_y, predicted))
+        figures["b_f1"].append(macro_f1(test_y, predicted))
+        figures["b_p50_ms"].append(percentile(lat, 50))
+        figures["b_p99_ms"].append(percentile(lat, 99))
+        print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in figures.items()), flush=True)
+
+    m = {k: statistics.median(v) for k, v in figures.items()}
+    print()
+    print(f"{'(medians)':24} {'routing':>10} {'baseline':>10} {'ratio':>8}")
+    for label, ours, base in (("train (s)", "train_s", "b_train_s"), ("accuracy", "acc", "b_acc"), ("macro-F1", "f1", "b_f1"),
+                              ("predict one p50 (ms)", "p50_ms", "b_p50_ms"), ("predict one p99 (ms)", "p99_ms", "b_p99_ms")):
+        print(f"{label:24} {m[ours]:10.3f} {m[base]:10.3f} {m[ours] / m[base] if m[base] else float('nan'):8.2f}")
+    print(f"targets: train < 60 s: {'yes' if m['train_s'] < 60 else 'NO'}; predict p99 < 5 ms: {'yes' if m['p99_ms'] < 5 else 'NO'}; "
+          f"macro-F1 >= 0.90: {'yes' if m['f1'] >= 0.90 else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
