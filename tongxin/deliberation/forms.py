@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.forms import BootstrapForm
 
@@ -9,7 +10,7 @@ from .models import Eligibility, ResolutionKind, Stage
 
 
 class RaiseForm(BootstrapForm):
-    title = forms.CharField(label=_("Title"), max_length=80, required=False,
+    title = forms.CharField(label=pgettext_lazy("topic", "Title"), max_length=80, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("e.g. Parking in courtyard 11")}))
     description = forms.CharField(label=_("What should be discussed"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     community = forms.ModelChoiceField(label=_("Community"), queryset=None, required=False)
@@ -52,7 +53,7 @@ class BallotForm(BootstrapForm):
 
 
 class ConsultationForm(BootstrapForm):
-    title = forms.CharField(label=_("Title"), max_length=120, required=False)
+    title = forms.CharField(label=pgettext_lazy("topic", "Title"), max_length=120, required=False)
     held_at = forms.DateTimeField(label=_("Held at"), required=False,
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
     place = forms.CharField(label=_("Place"), max_length=120, required=False)
@@ -76,7 +77,7 @@ class ConsultationForm(BootstrapForm):
 
 class ResolveForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("Resolved into"), choices=ResolutionKind.choices, widget=forms.RadioSelect, required=False)
-    decision = forms.CharField(label=_("Decision"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decision = forms.CharField(label=pgettext_lazy("topic", "Decision"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     project_title = forms.CharField(label=_("Project title"), max_length=100, required=False)
     lead_unit = forms.ModelChoiceField(label=_("Lead unit"), queryset=None, required=False)
     project_area = forms.ModelChoiceField(label=_("Co-building area"), queryset=None, required=False)

@@ -56,7 +56,7 @@ class Topic(models.Model):
     category = models.ForeignKey("orders.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="topics",
                                  verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=80)
-    description = models.TextField(_("description"))
+    description = models.TextField(pgettext_lazy("topic", "description"))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="raised_topics")
 
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.ONLINE, db_index=True)
@@ -246,7 +246,7 @@ class Consultation(models.Model):
     stage = models.CharField(max_length=12, choices=Stage.choices)
     held_at = models.DateTimeField(_("held at"))
     place = models.CharField(_("place"), max_length=120, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("consultation", "summary"), blank=True)
     recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -292,7 +292,7 @@ class ResolutionKind(models.TextChoices):
 class Resolution(models.Model):
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="resolution")
     kind = models.CharField(_("resolved into"), max_length=16, choices=ResolutionKind.choices)
-    decision = models.TextField(_("decision"))
+    decision = models.TextField(pgettext_lazy("topic", "decision"))
     stage = models.CharField(max_length=12, choices=Stage.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)

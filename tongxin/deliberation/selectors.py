@@ -315,8 +315,8 @@ def _names_on(topic: Topic) -> list[str]:
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
 _LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-# A flat (单元, 室, 户) points at one household; a compound (号院) or a building (号楼) is a shared place and stays.
-_FLAT_RE = re.compile(r"\d+\s*(?:单元|室|户)")
+# A flat (单元, 室) points at one household; a compound (号院) or a building (号楼) is a shared place and stays.
+_FLAT_RE = re.compile(r"\d+\s*(?:单元|室)")
 
 
 def redact(text: str, *, names=()) -> str:

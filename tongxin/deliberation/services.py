@@ -681,19 +681,19 @@ def _create_action_items(topic: Topic, *, by, decision: str, items):
     try:
         from tongxin.meetings.services import create_action_item
     except ImportError:
-        raise DomainError("联席会议功能尚未启用，暂时不能把议题转为待办事项", field="kind") from None
+        raise DomainError("联席会议功能尚未启用，暂时不能把议题转为行动事项", field="kind") from None
     items = [i for i in (items or []) if (i.get("title") or "").strip()]
     if not items:
-        raise DomainError("请至少填写一项待办事项（事项、责任单位、完成日期）", field="action_items")
+        raise DomainError("请至少填写一项行动事项（事项、责任单位、完成日期）", field="action_items")
     out = []
     for i, item in enumerate(items, start=1):
         if item.get("owner") is None:
-            raise DomainError(f"第 {i} 项待办事项没有责任单位", field="action_items")
+            raise DomainError(f"第 {i} 项行动事项没有责任单位", field="action_items")
         if item.get("due_on") is None:
-            raise DomainError(f"第 {i} 项待办事项没有完成日期", field="action_items")
+            raise DomainError(f"第 {i} 项行动事项没有完成日期", field="action_items")
         action = create_action_item(by=by, alliance=topic.alliance, title=item["title"].strip()[:200], owner=item["owner"],
                                     due_on=item["due_on"], note=decision, origin=topic)
-        out.append((action, f"待办：{item['title'].strip()[:80]}（{item['owner'].name}）", _url_of(action)))
+        out.append((action, f"行动事项：{item['title'].strip()[:80]}（{item['owner'].name}）", _url_of(action)))
     return out
 
 
@@ -704,7 +704,7 @@ def resolve_topic(*, topic: Topic, by, decision: str, kind: str, project: dict |
     (meetings). Each created object gets the topic as its origin; the topic keeps a link to each."""
     decision = _text(decision, field="decision", label="决议内容", low=5, high=TEXT_MAX)
     if kind not in ResolutionKind.values:
-        raise DomainError("请选择决议落实的方式：项目、工单或待办事项", field="kind")
+        raise DomainError("请选择决议落实的方式：项目、工单或行动事项", field="kind")
     if topic.alliance_id is None and kind != ResolutionKind.REQUEST:
         raise DomainError("该社区不在任何联盟中，只能把决议转为工单", field="kind")
     old = topic.stage

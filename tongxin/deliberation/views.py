@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts import permissions as P
@@ -78,7 +79,7 @@ def _units(alliance):
 
 # --- list and raise ---------------------------------------------------------------------------------
 
-STAGE_FILTERS = [("open", _("Open")), *((s.value, s.label) for s in Stage), ("all", _("All"))]
+STAGE_FILTERS = [("open", pgettext_lazy("topic filter", "Open")), *((s.value, s.label) for s in Stage), ("all", gettext_lazy("All"))]
 
 
 @login_required

@@ -156,6 +156,6 @@ def test_settings_page_admin_only(dw):
 def test_public_redaction_keeps_places_hides_flats():
     from tongxin.deliberation.selectors import redact
 
-    out = redact("宁化府11号院3号楼2单元302室的张三，电话13800000001，身份证11010519491231002X", names=["张三"])
-    assert "11号院" in out and "3号楼" in out
+    out = redact("宁化府11号院3号楼2单元302室的张三，电话13800000001，身份证11010519491231002X，有车的约 30 户", names=["张三"])
+    assert "11号院" in out and "3号楼" in out and "30 户" in out
     assert "302室" not in out and "2单元" not in out and "张三" not in out and "13800000001" not in out and "1101051949" not in out
