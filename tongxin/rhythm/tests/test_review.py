@@ -110,3 +110,30 @@ def test_pages(worked, client):
     client.force_login(worked.liaison_a)
     assert client.get(f"/rhythm/reviews/{review.pk}/").status_code == 404
     assert client.get("/rhythm/reviews/").status_code == 404
+
+
+def test_scheduler_makes_the_quarterly_review_and_tells_the_committee(worked):
+    from tongxin.notify import scheduler
+    from tongxin.notify.models import Notification, ScheduledJob
+
+    services.save_settings(alliance=worked.alliance, by=worked.admin, review_recipients=[worked.admin.pk, worked.dispatcher_a.pk])
+    key = services.review_job_key(worked.alliance.pk, QUARTER)
+    scheduler.schedule(kind=services.REVIEW_KIND, due_at=timezone.now(), target=worked.alliance,
+                       payload={"alliance": worked.alliance.pk, "period": QUARTER}, dedupe_key=key)
+    assert scheduler.run_due(worker="t") >= 1
+    review = Review.objects.get(quarter=QUARTER)
+    assert review.generated_by is None and review.pdf_size > 0
+    notes = Notification.objects.filter(verb="rhythm.review", url=f"/rhythm/reviews/{review.pk}/")
+    assert {n.recipient for n in notes} == {worked.admin, worked.dispatcher_a}
+    assert ScheduledJob.objects.get(dedupe_key=key).status == "done"
+    # the next quarter's run is armed; running the same period again is never re-armed
+    services.ensure_scheduled(worked.alliance)
+    assert ScheduledJob.objects.get(dedupe_key=key).status == "done"
+
+
+def test_large_review_pdf_comes_from_the_background_task(worked, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(services, "INLINE_PDF_UNITS", 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        review = services.generate_review(alliance=worked.alliance, quarter=QUARTER, by=worked.admin)
+    review.refresh_from_db()
+    assert review.pdf and review.pdf.read().startswith(b"%PDF")
