@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongxin.accounts import permissions as P
@@ -176,7 +176,7 @@ def settings_page(request):
 # --- reviews ------------------------------------------------------------------------------------------
 
 ORDER_COLUMNS = [("dispatched", gettext_lazy("Dispatched")), ("responded", gettext_lazy("Accepted in time")),
-                 ("resolved", gettext_lazy("Resolved")), ("satisfied", gettext_lazy("Satisfied")),
+                 ("resolved", pgettext_lazy("rhythm", "Resolved")), ("satisfied", gettext_lazy("Satisfied")),
                  ("on_time", gettext_lazy("Done on time")), ("overdue_requests", gettext_lazy("Overdue"))]
 RATE_COLUMNS = [("response_rate", gettext_lazy("Response rate")), ("resolution_rate", gettext_lazy("Resolution rate")),
                 ("satisfaction_rate", gettext_lazy("Satisfaction rate")), ("on_time_rate", gettext_lazy("On-time rate"))]
@@ -186,7 +186,7 @@ def _pct(value):
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-ACTION_COLUMNS = [("opened", gettext_lazy("Opened")), ("closed", gettext_lazy("Closed")),
+ACTION_COLUMNS = [("opened", gettext_lazy("Opened")), ("closed", pgettext_lazy("rhythm", "Closed")),
                   ("open_at_end", gettext_lazy("Open at quarter end")), ("overdue", gettext_lazy("Overdue"))]
 
 
