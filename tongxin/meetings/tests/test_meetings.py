@@ -258,3 +258,36 @@ def test_upcoming_meetings_for(mw):
     assert list(selectors.upcoming_meetings_for(mw.unit_b, start=today, end=today + dt.timedelta(days=31))) == [m]
     services.cancel_meeting(by=mw.admin, meeting=m, reason="取消")
     assert list(selectors.upcoming_meetings_for(mw.unit_a, start=today, end=today + dt.timedelta(days=31))) == []
+
+
+def test_more_refusals(mw):
+    m = _meeting(mw)
+    with pytest.raises(DomainError) as e:
+        services.propose_agenda_item(by=mw.liaison_a, meeting=m, title=" ")
+    assert e.value.field == "title"
+    with pytest.raises(DomainError) as e:
+        services.cancel_meeting(by=mw.admin, meeting=m, reason="")
+    assert e.value.field == "reason"
+    with pytest.raises(PermissionDenied):
+        services.cancel_meeting(by=mw.liaison_a, meeting=m, reason="x")
+    with pytest.raises(PermissionDenied):
+        services.add_decision(by=mw.liaison_a, meeting=m, text="x")
+    with pytest.raises(DomainError):
+        services.add_decision(by=mw.admin, meeting=m, text="还没开会")
+    with pytest.raises(DomainError) as e:
+        services.mark_absent(by=mw.admin, invitation=m.invitations.get(user=mw.liaison_a), reason="请假")
+    assert "当天" in e.value.message
+    started = _today_meeting(mw)
+    from tongxin.meetings.models import Meeting
+
+    Meeting.objects.filter(pk=started.pk).update(starts_at=timezone.now() - dt.timedelta(minutes=5))
+    started.refresh_from_db()
+    with pytest.raises(DomainError) as e:
+        services.rsvp(by=mw.liaison_a, meeting=started, answer=Rsvp.YES)
+    assert "已经开始" in e.value.message
+    services.cancel_meeting(by=mw.admin, meeting=m, reason="改期")
+    with pytest.raises(DomainError) as e:
+        services.rsvp(by=mw.liaison_a, meeting=m, answer=Rsvp.YES)
+    assert "已取消" in e.value.message
+    with pytest.raises(DomainError):
+        services.self_check_in(by=mw.liaison_a, meeting=m, token=m.checkin_token)
