@@ -27,6 +27,7 @@ from ninja import Router, Schema, Status
 from tongxin.accounts.models import User
 from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.models import Alliance, Organization
+from tongxin.orgs.selectors import visible_organizations
 
 from . import calendar, selectors, services
 from .models import ActionItem, AgendaItem, Decision, Invitation, Meeting, MeetingSeries
@@ -316,11 +317,15 @@ class InviteIn(Schema):
 
 @router.post("/{pk}/invitations", response={201: dict})
 def invite(request: HttpRequest, pk: int, payload: InviteIn):
-    orgs = [_org(i, "organization_ids") for i in payload.organization_ids]
-    users = list(User.objects.filter(username__in=payload.usernames))
-    missing = set(payload.usernames) - {u.username for u in users}
+    visible = {o.pk: o for o in visible_organizations(request.user).filter(pk__in=payload.organization_ids)}
+    missing = [i for i in payload.organization_ids if i not in visible]
     if missing:
-        raise DomainError(f"账号不存在：{'、'.join(sorted(missing))}", field="usernames")
+        raise DomainError(f"组织不存在或不在您的权限范围内：{'、'.join(map(str, missing))}", field="organization_ids")
+    orgs = [visible[i] for i in payload.organization_ids]
+    users = list(User.objects.filter(username__in=payload.usernames))
+    unknown = set(payload.usernames) - {u.username for u in users}
+    if unknown:
+        raise DomainError(f"账号不存在：{'、'.join(sorted(unknown))}", field="usernames")
     made = services.invite(by=request.user, meeting=_meeting(request, pk), organizations=orgs, users=users)
     return Status(201, {"created": [{"id": i.pk, "user": i.user.username} for i in made]})
 

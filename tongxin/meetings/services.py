@@ -122,7 +122,7 @@ def _notify_owner(item: ActionItem, *, title: str, body: str, key: str) -> None:
 
     users = users_with_roles(item.owner, [Role.LIAISON])
     if users:
-        notify(recipients=users, verb="meetings.action", title=title, body=body, url="/meetings/actions/",
+        notify(recipients=users, verb="meetings.action", title=title, body=body, url=f"/meetings/actions/{item.pk}/",
                target=item, organization=item.owner, dedupe_key=key)
 
 

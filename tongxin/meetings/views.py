@@ -23,6 +23,7 @@ from tongxin.accounts.models import User
 from tongxin.accounts.scope import has_perm
 from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.models import Organization
+from tongxin.orgs.selectors import visible_organizations
 
 from . import calendar, recurrence, selectors, services
 from .models import ActionStatus, AgendaItem, AgendaStatus, Attendance, Decision, Invitation, MeetingKind, MeetingStatus, Rsvp
@@ -242,7 +243,7 @@ def _detail_context(request, m, errors=None, values=None):
         "agenda_open": now <= m.agenda_deadline, "now": now, "today": today, "is_day": today == day, "started": today >= day,
         "scheduled": m.status == MeetingStatus.SCHEDULED, "can_rsvp": mine is not None and m.status == MeetingStatus.SCHEDULED and now < m.starts_at,
         "owners": list(selectors.owner_choices(m.alliance)) if organiser else [],
-        "invite_orgs": Organization.objects.filter(archived_at__isnull=True).exclude(
+        "invite_orgs": visible_organizations(user).exclude(
             pk__in=[i.organization_id for i in invitations if i.organization_id]).order_by("path")[:300] if organiser else [],
         "qr": calendar.qr_svg(checkin_url) if organiser and m.status != MeetingStatus.CANCELLED and today <= day else "",
         "checkin_url": checkin_url, "counts": counts, "errors": errors or {}, "values": values or {},
@@ -284,7 +285,7 @@ def act(request, pk, action):
             else:
                 services.decide_agenda_item(by=user, item=item, accept=action == "accept", reason=data.get("reason", ""))
         elif action == "invite":
-            orgs = list(Organization.objects.filter(pk__in=[_int(v) for v in data.getlist("organizations") if _int(v)]))
+            orgs = list(visible_organizations(user).filter(pk__in=[_int(v) for v in data.getlist("organizations") if _int(v)]))
             users = list(User.objects.filter(username__in=[u.strip() for u in data.get("usernames", "").replace("，", ",").split(",") if u.strip()]))
             services.invite(by=user, meeting=m, organizations=orgs, users=users)
             messages.success(request, _("Invitations sent."))

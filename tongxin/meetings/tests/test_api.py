@@ -40,7 +40,10 @@ def test_full_loop_over_the_api(mw, api):
     item = r.json()["id"]
     assert admin("post", f"/{mid}/agenda/{item}/decide", {"accept": True}).json()["status"] == "accepted"
     assert liaison("post", f"/{mid}/rsvp", {"answer": "yes"}).json()["rsvp"] == "yes"
-    r = api(mw.liaison_b)("post", f"/{mid}/rsvp", {"answer": "yes"})
+    r = admin("post", f"/{mid}/invitations", {"organization_ids": [mw.unit_b.pk, 999999]})
+    assert r.status_code == 400 and "999999" in r.json()["detail"]
+    assert admin("post", f"/{mid}/invitations", {"organization_ids": [mw.unit_b.pk]}).status_code == 201
+    r = api(mw.dispatcher_b)("post", f"/{mid}/rsvp", {"answer": "yes"})
     assert r.status_code == 404  # not visible at all
     r = liaison("get", f"/{mid}/ics")
     assert r.status_code == 200 and b"BEGIN:VCALENDAR" in r.content
