@@ -26,13 +26,13 @@ from .workflow import ProjectStatus
 
 
 class ResourceKind(models.TextChoices):
-    VENUE = "venue", _("Venue")
-    PARKING = "parking", _("Parking")
-    PROFESSIONAL = "professional", _("Professional service")
-    VOLUNTEER = "volunteer", _("Volunteer service")
-    FUNDS = "funds", _("Funds or goods")
-    JOBS = "jobs", _("Jobs")
-    TRAINING = "training", _("Training")
+    VENUE = "venue", pgettext_lazy("lists", "Venue")
+    PARKING = "parking", pgettext_lazy("lists", "Parking")
+    PROFESSIONAL = "professional", pgettext_lazy("lists", "Professional service")
+    VOLUNTEER = "volunteer", pgettext_lazy("lists", "Volunteer service")
+    FUNDS = "funds", pgettext_lazy("lists", "Funds or goods")
+    JOBS = "jobs", pgettext_lazy("lists", "Jobs")
+    TRAINING = "training", pgettext_lazy("lists", "Training")
 
 
 # Chinese kind names, part of a resource's matching words whatever the page language.
@@ -41,37 +41,37 @@ KIND_ZH = {"venue": "场地", "parking": "停车位", "professional": "专业服
 
 
 class ResourceStatus(models.TextChoices):
-    ACTIVE = "active", _("Available")
-    PAUSED = "paused", _("Paused")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACTIVE = "active", pgettext_lazy("lists", "Available")
+    PAUSED = "paused", pgettext_lazy("lists", "Paused")
+    WITHDRAWN = "withdrawn", pgettext_lazy("lists", "Withdrawn")
 
 
 class NeedStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed from requests")
-    OPEN = "open", pgettext_lazy("need", "Open")
-    MATCHED = "matched", _("Matched")
-    CLOSED = "closed", pgettext_lazy("need", "Closed")
-    DISMISSED = "dismissed", _("Dismissed")
+    PROPOSED = "proposed", pgettext_lazy("lists", "Proposed from requests")
+    OPEN = "open", pgettext_lazy("lists", "Open")
+    MATCHED = "matched", pgettext_lazy("lists", "Matched")
+    CLOSED = "closed", pgettext_lazy("lists", "Closed")
+    DISMISSED = "dismissed", pgettext_lazy("lists", "Dismissed")
 
 
 class NeedSource(models.TextChoices):
-    REGISTERED = "registered", _("Registered by the community")
-    REQUESTS = "requests", _("Drawn from requests")
+    REGISTERED = "registered", pgettext_lazy("lists", "Registered by the community")
+    REQUESTS = "requests", pgettext_lazy("lists", "Drawn from requests")
 
 
 class Urgency(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-    URGENT = "urgent", _("Urgent")
+    LOW = "low", pgettext_lazy("lists", "Low")
+    NORMAL = "normal", pgettext_lazy("lists", "Normal")
+    HIGH = "high", pgettext_lazy("lists", "High")
+    URGENT = "urgent", pgettext_lazy("lists", "Urgent")
 
 
 class ProjectSource(models.TextChoices):
-    SURVEY = "survey", _("Survey")
-    STREET = "street", _("Street committee")
-    MEMBERS = "members", _("In-service party members")
-    UNITS = "units", _("Member units")
-    COMMUNITY = "community", _("Community")
+    SURVEY = "survey", pgettext_lazy("lists", "Survey")
+    STREET = "street", pgettext_lazy("lists", "Street committee")
+    MEMBERS = "members", pgettext_lazy("lists", "In-service party members")
+    UNITS = "units", pgettext_lazy("lists", "Member units")
+    COMMUNITY = "community", pgettext_lazy("lists", "Community")
 
 
 class Campaign(models.Model):
@@ -284,9 +284,9 @@ class PairingSession(models.Model):
 
 
 class PairStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
+    PROPOSED = "proposed", pgettext_lazy("lists", "Proposed")
+    ACCEPTED = "accepted", pgettext_lazy("lists", "Accepted")
+    REJECTED = "rejected", pgettext_lazy("lists", "Rejected")
 
 
 class Pair(models.Model):

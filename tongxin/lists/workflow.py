@@ -19,12 +19,12 @@ APPROVER, MANAGER = "approver", "manager"
 
 
 class ProjectStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    IN_PROGRESS = "in_progress", pgettext_lazy("project", "In progress")
-    COMPLETED = "completed", _("Completed")
-    EVALUATED = "evaluated", _("Evaluated")
+    PROPOSED = "proposed", pgettext_lazy("lists", "Proposed")
+    APPROVED = "approved", pgettext_lazy("lists", "Approved")
+    REJECTED = "rejected", pgettext_lazy("lists", "Rejected")
+    IN_PROGRESS = "in_progress", pgettext_lazy("lists", "In progress")
+    COMPLETED = "completed", pgettext_lazy("lists", "Completed")
+    EVALUATED = "evaluated", pgettext_lazy("lists", "Evaluated")
 
 
 @dataclass(frozen=True)
