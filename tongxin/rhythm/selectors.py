@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, F, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from tongxin.accounts import permissions as P
@@ -92,11 +92,8 @@ def _item(label: str, url: str = "", due=None, overdue: bool = False) -> dict:
 
 
 def _link(name: str, pk) -> str:
-    """The page of another app's record, or "" while that app has no such page."""
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return ""
+    """The page of another app's record (meetings:action_item, meetings:meeting, governance:detail, lists:project)."""
+    return reverse(name, args=[pk])
 
 
 def waiting_requests(unit_ids: list[int], *, as_of: dt.datetime) -> dict[int, dict[str, list[dict]]]:
@@ -150,7 +147,7 @@ def prompt_sections(unit: Organization, *, period: str, context: dict, waiting: 
         "action_items": context["actions"].get(unit.pk, []),
         "to_accept": waiting.get("to_accept", []),
         "in_progress": waiting.get("in_progress", []),
-        "obligations": [_item(f"{row['obligation'].title}（{row['agreement'].title}）", _link("governance:agreement", row["agreement"].pk),
+        "obligations": [_item(f"{row['obligation'].title}（{row['agreement'].title}）", _link("governance:detail", row["agreement"].pk),
                               row["due_on"], row["overdue"])
                         for row in obligations_due_for(unit, start=start, end=end, today=today)],
     }

@@ -112,6 +112,28 @@ def test_prompt_lists_open_action_items_obligations_and_meetings(rw):
     assert item.title in prompt.content
     note = Notification.objects.get(recipient=rw.liaison_a, verb="rhythm.prompt")
     assert item.title in note.body
+    assert prompt.items["sections"][0]["items"][0]["url"] == f"/meetings/actions/{item.pk}/"
+
+
+def test_prompt_lists_obligations_due_and_overdue(rw):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongxin.governance import services as governance
+
+    today = timezone.localdate()
+    period = f"{today:%Y-%m}"
+    ag = governance.create_agreement(by=rw.admin, alliance=rw.alliance, kind="cobuilding", title="甲社区与甲医院共驻共建协议书",
+                                     starts_on=today - dt.timedelta(days=90), ends_on=today + dt.timedelta(days=275),
+                                     signed_on=today - dt.timedelta(days=90), parties=[rw.community_a, rw.unit_a])
+    governance.add_obligation(agreement=ag, by=rw.admin, title="义诊进社区", debtor=rw.unit_a, due_on=today)
+    governance.activate(agreement=ag, by=rw.admin)
+    services.generate_prompts(alliance=rw.alliance, period=period)
+    prompt = Prompt.objects.get(unit=rw.unit_a, period=period)
+    section = [s for s in prompt.items["sections"] if s["key"] == "obligations"][0]
+    assert "义诊进社区" in section["items"][0]["label"] and section["items"][0]["due"] == today.isoformat()
+    assert "本月到期或已逾期的责任事项" in prompt.content
 
 
 def test_settings_refusals_and_schedule(rw):
