@@ -6,13 +6,16 @@ from .conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e]
 
-# Which top-level sections each role's navigation offers.
-COMMON = {"/orders/wishes/", "/orders/wall/"}
+# Which sections each role's navigation offers (top-level links and menu entries).
+COMMON = {"/orders/wishes/", "/orders/wall/", "/topics/"}
+COBUILDING = {"/lists/", "/agreements/", "/meetings/"}
 NAV = {
-    "admin": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/"} | COMMON,
-    "dispatcher": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/"} | COMMON,
-    "liaison": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/orders/unit/"} | COMMON,
-    "gridworker": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/orders/new/"} | COMMON,
+    "admin": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/",
+              "/rhythm/", "/routing/"} | COBUILDING | COMMON,
+    "dispatcher": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/accounts/users/", "/orders/inbox/",
+                   "/rhythm/"} | COBUILDING | COMMON,
+    "liaison": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/data/", "/orders/unit/"} | COBUILDING | COMMON,
+    "gridworker": {"/orgs/alliances/", "/orgs/", "/people/", "/grids/", "/orders/new/", "/lists/"} | COMMON,
     "member": {"/orgs/alliances/", "/orgs/", "/grids/", "/orders/new/", "/orders/mine/"} | COMMON,
     "resident": {"/grids/", "/orders/new/", "/orders/mine/"} | COMMON,
 }
@@ -20,7 +23,7 @@ SECTIONS = set().union(*NAV.values())
 
 
 def nav_links(page) -> set[str]:
-    hrefs = page.eval_on_selector_all("nav a.nav-link", "els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all("nav a[data-nav=section]", "els => els.map(e => e.getAttribute('href'))")
     return {h for h in hrefs if h in SECTIONS}
 
 
