@@ -6,9 +6,11 @@ latitude: at a street's scale (a few km) the error is far below the 30 m buffer.
 
 The index: one shapely STRtree per alliance over the buffered segments (lines buffered by their
 `buffer_m`, polygons by a small tolerance), built on first use and kept in process memory with
-a stamp (count and latest updated_at of the alliance's active segments). Every call checks the
-stamp with one indexed aggregate query, so a change made by another process is seen on the
-next call; the services also drop the local entry on change. A point query is then an STRtree
+a stamp (the latest updated_at of the alliance's segments: creating, editing and releasing a
+segment all touch it). Every call checks the stamp with one index probe, so a change made by
+another process is seen on the next call; the services also drop the local entry on change. A
+row deleted outright (the app never does; segments are released) is noticed when it would have
+matched: adopter_at then rebuilds and asks again. A point query is then an STRtree
 lookup plus an exact distance test on the few candidates.
 """
 
@@ -185,12 +187,10 @@ def invalidate(alliance_id: int | None = None) -> None:
 
 
 def _stamp(alliance_id: int):
-    from django.db.models import Count, Max
-
+    """The latest change of the alliance's segments (creation, edit and release all touch updated_at)."""
     from .models import RoadSegment
 
-    agg = RoadSegment.objects.filter(alliance_id=alliance_id).aggregate(n=Count("id"), last=Max("updated_at"))
-    return (agg["n"], agg["last"])
+    return RoadSegment.objects.filter(alliance_id=alliance_id).order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 
 def _build(alliance_id: int, stamp) -> _Index:
@@ -199,12 +199,15 @@ def _build(alliance_id: int, stamp) -> _Index:
     rows = list(RoadSegment.objects.filter(alliance_id=alliance_id, active=True).values_list("pk", "unit_id", "kind", "geometry", "buffer_m",
                                                                                               "min_y", "max_y"))
     lat0 = sum((r[5] + r[6]) / 2 for r in rows) / len(rows) if rows else 0.0
-    shapes, items, raw = [], [], []
-    for pk, unit_id, kind, geometry, buffer_m, _y0, _y1 in rows:
-        shapes.append(buffered(geometry, kind, buffer_m, lat0))
-        raw.append(to_metres(shape(geometry), lat0))
-        items.append((pk, unit_id))
-    tree = STRtree(shapes) if shapes else None
+    items = [(r[0], r[1]) for r in rows]
+    if not rows:
+        return _Index(stamp, lat0, None, items, [])
+    # Vectorised: project all segments at once, buffer lines by their distance and areas by the tolerance.
+    scale = np.array([math.cos(math.radians(lat0)) * M_PER_DEG_LNG_EQUATOR, M_PER_DEG_LAT])
+    metric = shapely.transform(np.array([shape(r[3]) for r in rows], dtype=object), lambda coords: coords * scale)
+    dist = np.array([r[4] if r[2] == "line" else POLYGON_TOLERANCE_M for r in rows], dtype=float)
+    tree = STRtree(shapely.buffer(metric, dist, quad_segs=4))
+    raw = list(metric)
     return _Index(stamp, lat0, tree, items, raw)
 
 

@@ -213,7 +213,8 @@ class RoadSegment(models.Model):
 
     class Meta:
         ordering = ["unit", "name", "id"]
-        indexes = [models.Index(fields=["alliance", "active", "updated_at"])]
+        # The spatial index's freshness stamp is "the latest updated_at of the alliance's segments": one index probe.
+        indexes = [models.Index(fields=["alliance", "-updated_at"], name="gov_segment_stamp_idx")]
 
     def __str__(self):
         return self.name

@@ -120,14 +120,27 @@ def expiring_agreements(alliance, *, within_days: int = 60, today: dt.date | Non
             .select_related("organization").prefetch_related("parties__organization").order_by("ends_on", "id"))
 
 
-def my_obligations(user, *, today: dt.date | None = None, include_done: bool = False) -> list[dict]:
-    """Open due dates (earliest first) of obligations owed by organisations where the user records fulfilment."""
+def my_obligations(user, *, today: dt.date | None = None, include_done: bool = False, within_days: int | None = None) -> list[dict]:
+    """Open due dates (earliest first) of obligations owed by organisations where the user records fulfilment.
+
+    With `within_days`: every overdue date, and per obligation only its next date when that falls
+    within the coming `within_days` days (a monthly duty does not list two years of months).
+    """
     today = today or timezone.localdate()
     qs = ObligationDue.objects.filter(scope_q(user, P.RECORD_FULFILMENT, "obligation__debtor__path"),
                                       obligation__agreement__status=AgreementStatus.IN_FORCE)
     if not include_done:
         qs = qs.filter(fulfilment__isnull=True)
-    return _due_rows(qs, today)
+    if within_days is None:
+        return _due_rows(qs, today)
+    rows, seen = [], set()
+    for r in _due_rows(qs.filter(due_on__lte=today + dt.timedelta(days=within_days)), today):
+        if r["overdue"]:
+            rows.append(r)
+        elif r["obligation"].pk not in seen:
+            rows.append(r)
+            seen.add(r["obligation"].pk)
+    return rows
 
 
 def overdue_count(user, *, today: dt.date | None = None) -> int:
@@ -155,13 +168,15 @@ def adopter_at(*, alliance, lng: float, lat: float):
     """
     if alliance is None or lng is None or lat is None:
         return None
-    hit = geo.nearest_covering(alliance.pk, float(lng), float(lat))
-    if hit is None:
-        return None
-    seg = RoadSegment.objects.select_related("unit").filter(pk=hit[0], active=True).first()
-    if seg is None:
-        return None
-    return seg.unit, seg
+    for _attempt in range(2):
+        hit = geo.nearest_covering(alliance.pk, float(lng), float(lat))
+        if hit is None:
+            return None
+        seg = RoadSegment.objects.select_related("unit").filter(pk=hit[0], active=True).first()
+        if seg is not None:
+            return seg.unit, seg
+        geo.invalidate(alliance.pk)  # deleted behind the index's back: rebuild once
+    return None
 
 
 def visible_segments(user) -> QuerySet[RoadSegment]:

@@ -27,6 +27,7 @@ from .forms import AgreementForm, AreaForm, FulfilmentForm, ObligationForm, Part
 from .models import AgreementKind, AgreementStatus, Fulfilment, FulfilmentPhoto, ObligationDue
 
 PER_PAGE = 20
+MINE_DAYS = 45  # "my obligations": what is overdue, and the next date of each duty within this many days
 KEEPER_KINDS = (OrgKind.STREET_COMMITTEE, OrgKind.COMMUNITY_COMMITTEE, OrgKind.JOINT_COMMITTEE)
 STATUS_BADGE = {"draft": "text-bg-secondary", "in_force": "text-bg-success", "expired": "text-bg-warning", "terminated": "text-bg-dark"}
 
@@ -356,9 +357,10 @@ def mine(request):
     user = request.user
     if not has_perm(user, P.RECORD_FULFILMENT):
         raise Http404
-    rows = selectors.my_obligations(user)
+    rows = selectors.my_obligations(user, within_days=MINE_DAYS)
     done = [r for r in selectors.my_obligations(user, include_done=True) if r["due"].fulfilment_id][-10:]
-    return render(request, "governance/mine.html", {"nav_active": "agreements", "rows": rows, "done": list(reversed(done))})
+    return render(request, "governance/mine.html", {"nav_active": "agreements", "rows": rows, "done": list(reversed(done)),
+                                                   "days": MINE_DAYS})
 
 
 # --- co-building areas -------------------------------------------------------------------------
@@ -431,7 +433,9 @@ def segment_new(request):
     units = _segment_units(user, alliance)
     if not units.exists():
         raise Http404
-    form = SegmentForm(request.POST or None, request.FILES or None, units=units, initial={"buffer_m": 30, "unit": request.GET.get("unit")})
+    only = units.first() if units.count() == 1 else None
+    form = SegmentForm(request.POST or None, request.FILES or None, units=units,
+                       initial={"buffer_m": 30, "unit": request.GET.get("unit") or (only.pk if only else None)})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -131,3 +131,12 @@ def test_concurrent_due_is_unique(gw, make_agreement):
     n = ob.dues.count()
     services.update_agreement(agreement=ag, by=gw.admin, title="改名不改期限")
     assert ObligationDue.objects.filter(obligation=ob).count() == n
+
+
+def test_my_obligations_lists_overdue_and_next_date_only(gw, make_agreement):
+    ag = make_agreement()  # started 90 days ago: two or three monthly dates are already past
+    ob = services.add_obligation(agreement=ag, by=gw.admin, title="每月清扫门前路段", debtor=gw.unit_a, recurrence="monthly")
+    past = ob.dues.filter(due_on__lt=gw.today).count()
+    rows = selectors.my_obligations(gw.liaison_a, within_days=45)
+    assert len(rows) == past + 1 and sum(r["overdue"] for r in rows) == past
+    assert len(selectors.my_obligations(gw.liaison_a)) == ob.dues.count()
