@@ -87,8 +87,12 @@ def test_topic_from_phone_to_project_and_public_page(demo, open_page):
     assert BallotParticipation.objects.filter(ballot=ballot).count() == 2
     assert res.locator("[data-testid=vote-form]").count() == 0
     res.reload()
-    numbers = re.findall(r"\d+(?:\.\d+)?", res.locator("[data-testid=turnout]").inner_text())
-    assert numbers[0] == "2" and float(numbers[2]) == round(200 / int(numbers[1]), 1), numbers  # votes, eligible, turnout %
+    from tongxin.deliberation.selectors import results
+
+    figures = results(ballot)
+    turnout = res.locator("[data-testid=turnout]").inner_text()
+    assert figures["total"] == 2 and figures["turnout"] == round(200 / figures["eligible"], 1)
+    assert "已投 2 人" in turnout and f"应投票 {figures['eligible']} 人" in turnout and f"{figures['turnout']}%" in turnout, turnout
 
     # 5. The dispatcher resolves it into a project led by a member unit.
     disp.goto(f"{disp.base}/topics/{topic.pk}/")
