@@ -120,3 +120,16 @@ def test_figures_page(ow, client, done):
     assert re.search(r"100%", page)
     client.force_login(ow.resident_a)
     assert client.get("/orders/figures/").status_code == 404
+
+
+def test_inbox_counts_at_most_the_cap_and_says_so(ow, client, monkeypatch):
+    from tongxin.orders import views
+
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    for n in range(5):
+        services.submit_request(by=ow.resident_a, text=f"楼道灯坏了第{n}处", community=ow.community_a)
+    client.force_login(ow.dispatcher_a)
+    html = client.get("/orders/inbox/").content.decode()
+    assert "1 / 2+" in html  # 3 counted (the cap), 2 per page, more exist
+    assert client.get("/orders/inbox/?page=2").content.decode().count('data-testid="inbox-row"') == 1
