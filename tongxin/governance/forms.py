@@ -63,7 +63,7 @@ class ObligationForm(BootstrapForm):
     title = forms.CharField(label=_("What"), max_length=120)
     debtor = OrgChoiceField(label=_("Owed by"), queryset=None)
     area = forms.ModelChoiceField(label=_("Co-building area"), queryset=None, required=False)
-    recurrence = forms.ChoiceField(label=_("When"), choices=Recurrence.choices)
+    recurrence = forms.ChoiceField(label=pgettext_lazy("obligation", "When"), choices=Recurrence.choices)
     due_on = forms.DateField(label=_("Due on (one-off)"), widget=DateInput(), required=False)
     description = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
@@ -76,7 +76,7 @@ class ObligationForm(BootstrapForm):
 class FulfilmentForm(BootstrapForm):
     due = forms.ModelChoiceField(label=_("For the due date"), queryset=None, empty_label=None)
     done_on = forms.DateField(label=_("Done on"), widget=DateInput())
-    note = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(label=pgettext_lazy("fulfilment", "What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     attachment = forms.FileField(label=_("Attachment (PDF or image)"), required=False)
 
     def __init__(self, *args, dues=None, **kwargs):
