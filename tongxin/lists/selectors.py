@@ -247,7 +247,7 @@ def list_counts(user, alliance) -> dict:
 # --- the results wall (public) ----------------------------------------------------------------------
 
 # Headings of the projects section on orders/wall.html, translated in this app's catalogue.
-WALL_LABELS = (_("Co-building projects completed"), _("Requests"), _("Brand project"), _("Beneficiaries"))
+WALL_LABELS = (_("Co-building projects completed"), _("Requests"), _("Brand project"), _("Beneficiaries (people)"))
 
 def completed_projects(*, community=None, limit: int = 6) -> list[dict]:
     """Completed co-building projects for the public results wall: title, lead unit, outcome, beneficiaries."""
