@@ -94,7 +94,7 @@ class ResolveForm(BootstrapForm):
         for i in range(self.ACTION_ROWS):
             self.fields[f"item{i}_title"] = forms.CharField(label=_("Action item"), max_length=200, required=False)
             self.fields[f"item{i}_owner"] = forms.ModelChoiceField(label=_("Owner"), queryset=units, required=False)
-            self.fields[f"item{i}_due"] = forms.DateField(label=_("Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields[f"item{i}_due"] = forms.DateField(label=pgettext_lazy("topic", "Due on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
         for name in self.fields:
             if name.startswith("item"):
                 w = self.fields[name].widget

@@ -62,7 +62,7 @@ class Topic(models.Model):
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.ONLINE, db_index=True)
     stage_since = models.DateTimeField(null=True, blank=True)
     stage_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(pgettext_lazy("topic", "outcome"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -277,8 +277,8 @@ def invitee_label(invitee, *, full: bool = False) -> str:
 
 
 _LINK_ROUTES = {
-    "project": ("lists:project_detail", "lists:project", "lists:project_edit"),
-    "actionitem": ("meetings:action_detail", "meetings:action_item", "meetings:action"),
+    "project": ("lists:project", "lists:project_detail"),
+    "actionitem": ("meetings:action", "meetings:action_detail"),
     "servicerequest": ("orders:detail",),
 }
 

@@ -415,6 +415,12 @@ def create_ballot(*, topic: Topic, by, question: str, options, closes_at, opens_
     from tongxin.notify import scheduler
 
     scheduler.schedule(kind=BALLOT_CLOSE_KIND, due_at=closes_at, target=ballot, dedupe_key=f"ballot:{ballot.pk}:close")
+    # Everyone who may vote and has an account hears of it in their inbox.
+    from tongxin.accounts.models import User
+
+    voters = User.objects.filter(person__in=selectors.eligible_people(ballot), is_active=True)
+    _notify(recipients=list(voters), topic=topic, verb="deliberation.ballot_opened", title=f"请投票：{question}",
+            body=f"议题“{topic.title}”，{timezone.localtime(closes_at):%m月%d日 %H:%M} 截止。", dedupe_key=f"ballot:{ballot.pk}:opened")
     return ballot
 
 
@@ -526,6 +532,16 @@ def set_building_roll(*, community: Organization, by, building: str, people, rea
     events.record(actor=by, verb="deliberation.building_roll_changed", target=community, organization=community, reason=reason,
                   payload={"building": building, "added": added})
     return added
+
+
+@transaction.atomic
+def remove_from_roll(*, entry: BuildingResident, by, reason: str = "") -> None:
+    """Take a person off a building roll (moved out, entered by mistake). Votes already cast stay."""
+    if not has_perm(by, P.MODERATE_TOPICS, entry.community):
+        raise PermissionDenied(f"只有{entry.community.name}的议事主持人可以维护楼栋名册")
+    events.record(actor=by, verb="deliberation.building_roll_changed", target=entry.community, organization=entry.community,
+                  reason=reason, payload={"building": entry.building, "removed_person": entry.person_id})
+    entry.delete()
 
 
 # --- consultation meetings -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.new, name="new"),
     path("p/<int:pk>/", views.public, name="public"),
     path("settings/<int:alliance_pk>/", views.settings_page, name="settings"),
+    path("rolls/", views.rolls, name="rolls"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/opinion/", views.opinion, name="opinion"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),

@@ -435,6 +435,49 @@ def _importable(module, name) -> bool:
         return False
 
 
+# --- building rolls ------------------------------------------------------------------------------------
+
+@login_required
+def rolls(request):
+    """The building rolls (楼栋名册) of the communities the user moderates: who votes in a building ballot."""
+    from tongxin.people.models import Person
+
+    from .models import BuildingResident
+
+    user = request.user
+    communities = [c for c in selectors.participation_communities(user) if has_perm(user, P.MODERATE_TOPICS, c)]
+    if not communities:
+        raise Http404
+    community = next((c for c in communities if c.pk == _int(request.POST.get("community") or request.GET.get("community"))),
+                     communities[0])
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("remove"):
+                entry = BuildingResident.objects.filter(pk=_int(request.POST.get("remove")), community=community).first()
+                if entry is None:
+                    raise DomainError("名册中没有这一条", field="remove")
+                services.remove_from_roll(entry=entry, by=user, reason=request.POST.get("reason", ""))
+                messages.success(request, _("Removed from the roll."))
+            else:
+                ids = [_int(v) for v in request.POST.getlist("people")]
+                people = list(Person.objects.filter(pk__in=[i for i in ids if i], community=community, archived_at__isnull=True))
+                if not people:
+                    raise DomainError("请选择要登记到楼栋名册的居民", field="people")
+                added = services.set_building_roll(community=community, by=user, building=request.POST.get("building", ""), people=people)
+                messages.success(request, _("%(n)s added to the roll.") % {"n": added})
+        except DomainError as exc:
+            error = exc.message
+        else:
+            return redirect(f"{request.path}?community={community.pk}")
+    entries = BuildingResident.objects.filter(community=community).select_related("person").order_by("building", "person__name")
+    residents = Person.objects.filter(community=community, archived_at__isnull=True).order_by("name")[:500]
+    return render(request, "deliberation/rolls.html", {"nav_active": "topics", "communities": communities, "community": community,
+                                                       "entries": entries, "residents": residents, "error": error,
+                                                       "building": request.POST.get("building", "")},
+                  status=400 if error else 200)
+
+
 # --- settings -----------------------------------------------------------------------------------------
 
 @login_required

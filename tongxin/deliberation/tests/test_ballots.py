@@ -31,6 +31,15 @@ def test_vote_and_results_with_turnout(dw, ballot):
     assert res["winners"] == ["同意"]
 
 
+def test_eligible_residents_are_notified(dw, ballot):
+    from tongxin.notify.models import Notification
+
+    b = ballot(eligibility=Eligibility.GRID, grid=dw.grid_a)
+    notified = set(Notification.objects.filter(verb="deliberation.ballot_opened", target_id=str(b.topic_id))
+                   .values_list("recipient__username", flat=True))
+    assert notified == {dw.resident_a.username, dw.resident_c.username}
+
+
 def test_vote_twice_refused(dw, ballot):
     b = ballot()
     services.cast_vote(ballot=b, by=dw.resident_a, option=opt(b, "同意"))

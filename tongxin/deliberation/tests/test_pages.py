@@ -159,3 +159,18 @@ def test_public_redaction_keeps_places_hides_flats():
     out = redact("宁化府11号院3号楼2单元302室的张三，电话13800000001，身份证11010519491231002X，有车的约 30 户", names=["张三"])
     assert "11号院" in out and "3号楼" in out and "30 户" in out
     assert "302室" not in out and "2单元" not in out and "张三" not in out and "13800000001" not in out and "1101051949" not in out
+
+
+def test_building_roll_page(dw):
+    from tongxin.deliberation.models import BuildingResident
+
+    assert client_for(dw.resident_a).get("/topics/rolls/").status_code == 404
+    c = client_for(dw.dispatcher_a)
+    assert c.get("/topics/rolls/").status_code == 200
+    r = c.post("/topics/rolls/", {"community": dw.community_a.pk, "building": "3号楼", "people": [dw.person_a.pk, dw.person_c.pk]})
+    assert r.status_code == 302 and BuildingResident.objects.filter(building="3号楼").count() == 2
+    r = c.post("/topics/rolls/", {"community": dw.community_a.pk, "building": "", "people": [dw.person_a.pk]})
+    assert r.status_code == 400 and "请填写楼栋" in r.content.decode()
+    entry = BuildingResident.objects.get(person=dw.person_c)
+    c.post("/topics/rolls/", {"community": dw.community_a.pk, "remove": entry.pk})
+    assert list(BuildingResident.objects.values_list("person__name", flat=True)) == ["张三"]
