@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import ValidationError
 
-from tongxin.core.errors import DomainError, NotFound, PermissionDenied
+from tongxin.core.errors import DomainError, NotFound
 from tongxin.orgs.models import Alliance, Organization
 
 from . import selectors, services, workflow
@@ -463,5 +463,3 @@ def set_roll(request: HttpRequest, payload: RollIn):
                                        reason=payload.reason)
     return {"added": added, "buildings": selectors.building_roll(community)}
 
-
-__all__ = ["router", "PermissionDenied"]
