@@ -591,6 +591,9 @@ def add_milestone(*, by, project: Project, title: str, due_on, note: str = "") -
         except ValueError:
             raise DomainError("请填写节点截止日期（如 2026-12-31）", field="due_on") from None
     ms = Milestone.objects.create(project=project, title=title, due_on=due_on, note=(note or "").strip()[:200])
+    from .tasks import schedule_milestone
+
+    schedule_milestone(ms)
     events.record(actor=_user(by), verb="lists.milestone_added", target=project, organization=project.lead_unit,
                   payload={"milestone": ms.pk, "title": title, "due_on": due_on.isoformat()})
     return ms
@@ -606,6 +609,9 @@ def complete_milestone(*, by, milestone: Milestone, done_on=None, note: str = ""
     if Milestone.objects.filter(pk=milestone.pk, done_on__isnull=True).update(done_on=done_on, note=(note or milestone.note)[:200]) != 1:
         raise DomainError("节点已被他人标记完成", field="milestone")
     milestone.done_on = done_on
+    from .tasks import cancel_milestone
+
+    cancel_milestone(milestone)
     events.record(actor=_user(by), verb="lists.milestone_done", target=project, organization=project.lead_unit,
                   payload={"milestone": milestone.pk, "title": milestone.title, "late": done_on > milestone.due_on})
     return milestone

@@ -267,3 +267,19 @@ def test_pairing_session_with_nothing_to_pair(lw):
     make_need(lw)
     with pytest.raises(DomainError, match="没有可用的资源"):
         services.run_pairing_session(by=lw.admin, alliance=lw.alliance)
+
+
+def test_milestone_reminder_scheduled_sent_and_skipped_when_done(lw):
+    from tongxin.lists.tasks import milestone_due
+    from tongxin.notify.models import Notification, ScheduledJob
+
+    p = services.create_project(by=lw.admin, alliance=lw.alliance, title="共建助老食堂", lead_unit=lw.unit_a)
+    m1 = services.add_milestone(by=lw.admin, project=p, title="选址完成", due_on=timezone.localdate() + dt.timedelta(days=5))
+    m2 = services.add_milestone(by=lw.admin, project=p, title="试运营", due_on=timezone.localdate() + dt.timedelta(days=9))
+    jobs = {j.target_id: j for j in ScheduledJob.objects.filter(kind="lists.milestone_due")}
+    assert set(jobs) == {str(m1.pk), str(m2.pk)}
+    services.complete_milestone(by=lw.admin, milestone=m2)
+    for j in ScheduledJob.objects.filter(kind="lists.milestone_due"):
+        milestone_due(j)
+    notes = Notification.objects.filter(verb="lists.milestone_due", recipient=lw.liaison_a)
+    assert notes.count() == 1 and "选址完成" in notes.get().title
