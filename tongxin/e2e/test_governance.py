@@ -99,3 +99,33 @@ def test_agreement_obligation_and_fulfilment_from_a_phone(demo, open_page):
     assert ob.locator("img").count() == 1
     assert admin.evaluate("document.querySelector('[data-testid=obligation] img').naturalWidth") > 0
     assert "登记履行" in admin.locator("[data-testid=timeline]").inner_text()
+
+
+def test_liaison_draws_the_road_in_front_of_the_unit(demo, open_page):
+    """Tapping the map draws the line; the request reported on it is suggested to the unit."""
+    from tongxin.governance.models import RoadSegment
+
+    before = RoadSegment.objects.count()
+    page = open_page(PHONE, "liaison")
+    page.goto(f"{page.base}/agreements/segments/new/")
+    page.wait_for_selector("#segment-map.leaflet-container")
+    fits(page, PHONE)
+    page.fill("#id_name", "山西饭店后门小巷")
+    page.click("[data-testid=save]")  # nothing drawn: refused in Chinese
+    page.wait_for_load_state("networkidle")
+    assert "请在地图上画出路段" in page.locator("[data-testid=segment-form]").inner_text()
+    page.wait_for_selector("#segment-map.leaflet-container")
+    page.locator("#segment-map").scroll_into_view_if_needed()
+    box = page.locator("#segment-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.wait_for_timeout(400)  # not a double click (which would zoom)
+    page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.3)
+    assert page.locator("#draw-count").inner_text() == "2"
+    assert '"LineString"' in page.input_value("#id_geometry")
+    page.click("[data-testid=save]")
+    page.wait_for_url(f"{page.base}/agreements/segments/")
+    assert RoadSegment.objects.count() == before + 1
+    seg = RoadSegment.objects.latest("id")
+    assert seg.unit.name == "山西饭店" and seg.kind == "line" and seg.name == "山西饭店后门小巷"
+    assert "山西饭店后门小巷" in page.locator("[data-testid=segment-list]").inner_text()
+    clean_console(page)

@@ -111,3 +111,14 @@ def test_submitted_request_on_segment_is_suggested_to_the_adopting_unit(gw):
     assert any("甲医院认领的门前三包路段“甲医院门前路段”" in r for r in req.suggestion["reasons"])
     elsewhere = orders.submit_request(by=gw.resident_a, text="路边垃圾没人清理", lng=FAR[0], lat=FAR[1])
     assert elsewhere.suggestion["unit_id"] != gw.unit_a.pk
+
+
+def test_oversized_geojson_file_is_refused(gw):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("roads.geojson", b'{"type": "FeatureCollection", "features": []}' + b" " * 1_100_000)
+    with pytest.raises(DomainError, match="GeoJSON 文件过大") as exc:
+        services.import_segments(by=gw.admin, alliance=gw.alliance, unit=gw.unit_a, data=big)
+    assert exc.value.field == "geometry"
+    with pytest.raises(DomainError, match="没有要素"):
+        services.import_segments(by=gw.admin, alliance=gw.alliance, unit=gw.unit_a, data=b'{"type": "FeatureCollection", "features": []}')
