@@ -18,14 +18,16 @@ Baselines, measured in the same run on a sample and scaled to all needs:
 - dense numpy:  all pairs as a dense float32 matrix block by block (no sparse candidates), on 1,000 needs, × needs/1000
 - greedy:       best pair first, the quality baseline of the assignment (total score, lower than optimal)
 
-Figures on this machine (2 cores shared with other sessions, 2026-11-25, median of 3):
-    words 20,000 texts              0.91 s (once, at save time)
-    top-5 for 10,000 needs          0.68 s   candidates 1.9 M pairs
-    assignment (top-10 graph)       2.24 s   (top-10 0.80 s + LP 1.44 s), total score 1.000× optimal
-    Python loops (scaled)           1,150 s  → top-5 is ~1,700× faster
-    dense numpy (scaled)            9.6 s    → top-5 is ~14× faster
-    greedy assignment               0.29 s, total score 0.97× the optimal
-(The figures printed by the last run are the ones to quote; see docs/lists.md.)
+Figures on this machine (2 cores shared by seven sessions, load average 6.6 during the run, 2026-11-25,
+median of 3; wall time suffers from the other sessions' load, CPU time is what this process used):
+    words of 20,000 texts           3.30 s (once, when each need/resource is saved)
+    top-5 for 10,000 needs          0.68 s wall, 0.34 s CPU   candidates 2.0 M pairs       target < 1 s: met
+    assignment (top-5 graph)        6.92 s wall, 2.23 s CPU   (graph 1.32 s + LP 5.60 s wall; 49,413 edges;
+                                    103,991 of 104,954 units placed)  target < 5 s: met in CPU time, missed in
+                                    wall time under this load (the LP got about a third of a core)
+    Python loops (brute force)      1.07 s for 20 needs -> 537 s for 10,000: top-5 is ~790x faster
+    dense numpy all pairs           11.1 s for 1,000 needs -> 111 s for 10,000: top-5 is ~160x faster
+    greedy assignment               0.18 s, total score 0.878x the optimal (44,945 vs 51,182)
 """
 
 from __future__ import annotations
@@ -98,12 +100,18 @@ def make_side(rng, vocab, n, *, resources: bool):
     return side, texts
 
 
-def median_time(fn, runs):
-    times, out = [], None
+CPU: dict = {}
+
+
+def median_time(fn, runs, label=""):
+    """Median wall time of `runs` calls (and, in CPU[label], the median CPU time: less sensitive to other load)."""
+    times, cpus, out = [], [], None
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    CPU[label] = statistics.median(cpus)
     return statistics.median(times), out
 
 
@@ -186,10 +194,10 @@ def main():
     t_words, _ = median_time(lambda: [matching.words(t) for t in ntexts + rtexts], 1)
     print(f"words of {len(ntexts) + len(rtexts):,} texts (once, at save time): {t_words:.2f} s")
 
-    t_top5, res = median_time(lambda: matching.top_k(ns, rs, k=5), args.runs)
+    t_top5, res = median_time(lambda: matching.top_k(ns, rs, k=5), args.runs, "top5")
     rows5 = res[0]
     _, _, _, _, indptr = matching.candidate_graph(ns, rs)
-    print(f"top-5 for every need: {t_top5:.3f} s  (candidate pairs {int(indptr[-1]):,}; needs with a candidate "
+    print(f"top-5 for every need: {t_top5:.3f} s wall, {CPU['top5']:.3f} s CPU  (candidate pairs {int(indptr[-1]):,}; needs with a candidate "
           f"{len(np.unique(rows5)):,})  target < 1 s: {'OK' if t_top5 < 1 else 'MISSED'}")
 
     def full_assignment():
@@ -201,10 +209,10 @@ def main():
         x, total = matching.assign(rows, cols, score, ns.amount, rs.amount)
         return (t1 - t0, time.perf_counter() - t1, rows, cols, score, x, total)
 
-    t_assign, (t_graph, t_lp, rows, cols, score, x, total) = median_time(full_assignment, args.runs)
+    t_assign, (t_graph, t_lp, rows, cols, score, x, total) = median_time(full_assignment, args.runs, "assign")
     q_ok = all(np.bincount(rows, weights=x, minlength=len(ns)) <= ns.amount)
     c_ok = all(np.bincount(cols, weights=x, minlength=len(rs)) <= rs.amount)
-    print(f"assignment over the top-{args.k} graph: {t_assign:.3f} s  (graph {t_graph:.2f} s + LP {t_lp:.2f} s; edges {len(rows):,}; "
+    print(f"assignment over the top-{args.k} graph: {t_assign:.3f} s wall, {CPU['assign']:.3f} s CPU  (graph {t_graph:.2f} s + LP {t_lp:.2f} s; edges {len(rows):,}; "
           f"units {int(x.sum()):,} of {int(ns.amount.sum()):,} wanted; total score {total:,.1f}; quantities kept {q_ok}, "
           f"capacities kept {c_ok})  target < 5 s: {'OK' if t_assign < 5 else 'MISSED'}")
 
