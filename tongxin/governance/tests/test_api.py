@@ -92,3 +92,24 @@ def test_segments_and_adopter_over_the_api(gw, api):
     assert hit["unit"]["name"] == "甲医院"
     assert admin("get", "/adopter?lng=112.0025&lat=37.01").json()["unit"] is None
     assert len(admin("get", "/segments").json()["features"]) == 1
+
+
+def test_patch_and_scan_over_the_api(gw, api, make_agreement):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ag = make_agreement()
+    admin = api(gw.admin)
+    r = admin("patch", f"/{ag.pk}", {"title": "新名称", "number": "柳党联〔2026〕9号"})
+    assert r.status_code == 200 and r.json()["title"] == "新名称"
+    r = admin("patch", f"/{ag.pk}", {"ends_on": str(ag.ends_on + dt.timedelta(days=30))})
+    assert r.status_code == 400 and "不能修改期限" in r.json()["detail"]
+    c = Client()
+    c.force_login(gw.admin)
+    pdf = SimpleUploadedFile("协议.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    r = c.post(f"/api/v1/agreements/{ag.pk}/scan", {"scan": pdf})
+    assert r.status_code == 200 and r.json()["scan"]["type"] == "application/pdf"
+    r = c.get(f"/api/v1/agreements/{ag.pk}/scan")
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF-")
+    other = Client()
+    other.force_login(gw.liaison_b)
+    assert other.get(f"/api/v1/agreements/{ag.pk}/scan").status_code == 404

@@ -146,3 +146,19 @@ def test_segment_pages(gw):
     c.post(f"/agreements/segments/{seg.pk}/release/", {"reason": "搬迁"})
     seg.refresh_from_db()
     assert not seg.active
+
+
+def test_edit_page_changes_title_and_draft_term(gw, make_agreement):
+    ag = make_agreement(activate=False)
+    ob = services.add_obligation(agreement=ag, by=gw.admin, title="每月清扫", debtor=gw.unit_a, recurrence="monthly")
+    n = ob.dues.count()
+    c = client_for(gw.admin)
+    assert c.get(f"/agreements/{ag.pk}/edit/").status_code == 200
+    data = {"title": "改名后的协议", "number": "", "starts_on": str(ag.starts_on), "ends_on": str(ag.ends_on + dt.timedelta(days=62)),
+            "signed_on": str(ag.signed_on), "summary": ""}
+    assert c.post(f"/agreements/{ag.pk}/edit/", data).status_code == 302
+    ag.refresh_from_db()
+    assert ag.title == "改名后的协议" and ob.dues.count() in (n + 2, n + 3)
+    assert ag.events.filter(verb="edited").exists()
+    r = client_for(gw.dispatcher_b).post(f"/agreements/{ag.pk}/edit/", data)
+    assert r.status_code == 404
