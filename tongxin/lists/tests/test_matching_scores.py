@@ -91,3 +91,10 @@ def test_two_stage_top_k_equals_scoring_every_candidate():
     got = matching.top_k(ns, rs, k=4)
     assert np.allclose(np.sort(score[full]), np.sort(got[3]))
     assert np.array_equal(np.bincount(rows[full], minlength=60), np.bincount(got[0], minlength=60))
+
+
+def test_seed_style_text_with_pinyin_notes_folds_to_the_simplified_words():
+    # As scraped in the seed articles (000, 004): traditional characters with pinyin notes after some of them.
+    scraped = "堅(jiān)持學(xué)教引領(lǐng)，夯實(shí)治理基礎(chǔ)；為老黨員、流動(dòng)黨員開展“送書上門”"
+    plain = "坚持学教引领，夯实治理基础；为老党员、流动党员开展“送书上门”"
+    assert matching.words(scraped) == matching.words(plain) and "治理" in matching.words(plain)

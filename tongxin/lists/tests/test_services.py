@@ -283,3 +283,13 @@ def test_milestone_reminder_scheduled_sent_and_skipped_when_done(lw):
         milestone_due(j)
     notes = Notification.objects.filter(verb="lists.milestone_due", recipient=lw.liaison_a)
     assert notes.count() == 1 and "选址完成" in notes.get().title
+
+
+def test_traditional_need_scores_like_the_simplified_one(lw):
+    make_resource(lw)
+    make_resource(lw, by=lw.liaison_b, unit=lw.unit_b, kind="training", title="老人智能手机培训", description="教社区老人使用智能手机")
+    simp = make_need(lw, title="独居老人助餐", description="社区独居老人需要助餐志愿者")
+    trad = make_need(lw, title="獨居老人(lǎo rén)助餐！", description="社區獨居老人需要助餐志願者★")
+    a = [(r["resource"].pk, r["score"]) for r in selectors.match_need(lw.dispatcher_a, simp)]
+    b = [(r["resource"].pk, r["score"]) for r in selectors.match_need(lw.dispatcher_a, trad)]
+    assert a == b and len(a) == 2
