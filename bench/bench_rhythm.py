@@ -11,9 +11,10 @@ Run by hand from the repository root (pytest does not collect it):
 The database (tx_bench_rhythm on the PostgreSQL server, or the SQLite file) is DROPPED and
 re-created. Data, inserted in bulk (PostgreSQL COPY, SQLite executemany in one transaction):
 one street, 10 communities, --units member units (each with a liaison account), the default
-categories, --requests requests all dispatched in the reviewed quarter (the previous one) to the
-member units (statuses spread like real use: 8 % still waiting for the unit), --actions action
-items owned by the units (half open, a third overdue) and ANALYZE.
+categories, --requests requests dispatched to the member units over the last --quarters quarters
+(default 8, two years, ending with the reviewed one, the previous quarter; --quarters 1 puts them
+all in it), statuses spread like real use (8 % still waiting for the unit), --actions action
+items owned by the units (half open, a third overdue), and ANALYZE.
 
 Measured, median of --runs runs (each run starts from no prompt and no review):
 1. prompts: services.generate_prompts() for this month: per unit, the open action items,
@@ -58,6 +59,8 @@ def parse_args():
     p.add_argument("--requests", type=int, default=1_000_000)
     p.add_argument("--actions", type=int, default=10_000)
     p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--quarters", type=int, default=8,
+                   help="the requests are spread over this many quarters ending with the reviewed one (1: all in it)")
     p.add_argument("--sqlite", default="/tmp/tx_bench_rhythm.sqlite3", help="SQLite file when DATABASE_URL is not PostgreSQL")
     p.add_argument("--no-pdf", action="store_true")
     return p.parse_args()
@@ -133,8 +136,12 @@ def build(args) -> dict:
 
     quarter = periods.previous_quarter(periods.today())
     q_start, q_end = periods.quarter_bounds(quarter)
-    span = (periods.local_end(q_end) - periods.local_start(q_start)).total_seconds() - 14 * 86400
-    base = periods.local_start(q_start)
+    first = q_start
+    for _ in range(args.quarters - 1):
+        first = periods.quarter_bounds(periods.previous_quarter(first))[0]
+    span = (periods.local_end(q_end) - periods.local_start(first)).total_seconds() - 14 * 86400
+    base = periods.local_start(first)
+    a_base = periods.local_start(q_start)
     cats = list(Category.objects.filter(alliance=alliance).values_list("pk", flat=True))
     unit_ids = [u.pk for u in units]
     com_of = {u.pk: u.parent_id for u in units}
@@ -157,7 +164,7 @@ def build(args) -> dict:
         # created during the quarter (auto_now_add set "now" on insert)
         for k in range(10):
             ActionItem.objects.filter(alliance=alliance, id__gte=items[0].pk, id__lte=items[-1].pk, id__in=[
-                it.pk for it in items[k::10]]).update(created_at=base + dt.timedelta(days=k * 8))
+                it.pk for it in items[k::10]]).update(created_at=a_base + dt.timedelta(days=k * 8))
     print(f"  {args.actions:,} action items in {time.perf_counter() - t0:.1f} s", flush=True)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
@@ -314,7 +321,8 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = figures["totals"]["orders"]
     print()
-    print(f"{connection.vendor}: {args.units:,} member units, {ctx['requests']:,} requests, {args.actions:,} action items; "
+    print(f"{connection.vendor}: {args.units:,} member units, {ctx['requests']:,} requests over {args.quarters} quarters, "
+          f"{args.actions:,} action items; "
           f"median of {args.runs} runs; load average {os.getloadavg()[0]:.1f}")
     print(f"  prompts  {p_med:7.2f} s  runs {', '.join(f'{x:.2f}' for x in p_all)}  baseline {pb_med:.3f} s  "
           f"ratio {p_med / pb_med:.0f}x  peak Python memory {p_mem:.0f} MiB  (target < 30 s)")

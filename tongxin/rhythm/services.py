@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 PROMPT_KIND = "rhythm.monthly_prompts"
 REVIEW_KIND = "rhythm.quarterly_review"
 CHANNELS = [c for c, _ in CHANNEL_CHOICES]
+CHUNK = 100  # member units per transaction when generating prompts
 INLINE_PDF_UNITS = 150  # reviews with more unit rows get their PDF from a background task
 
 
@@ -169,6 +170,28 @@ def _deliver(prompt: Prompt, recipients: list[User], channels: list[str]) -> int
     return len(recipients)
 
 
+def _prompt_unit(m, *, alliance, period, context, waiting, recipients, channels, actor, now, stats) -> None:
+    unit = m.organization
+    sections = selectors.prompt_sections(unit, period=period, context=context, waiting=waiting.get(unit.pk, {}), as_of=now)
+    if not sections:
+        stats["empty"] += 1
+        return
+    title, body = selectors.render_prompt(unit, period, sections)
+    users = recipients.get(unit.pk, [])
+    try:
+        with transaction.atomic():
+            prompt = Prompt.objects.create(alliance=alliance, unit=unit, period=period, title=title, content=body,
+                                           items={"sections": sections}, item_count=sum(x["count"] for x in sections),
+                                           recipient_count=len(users), created_by=actor)
+            stats["recipients"] += _deliver(prompt, users, channels)
+    except IntegrityError:
+        stats["already"] += 1  # another run made this unit's prompt first
+        return
+    stats["created"] += 1
+    if not users:
+        stats["no_recipient"] += 1
+
+
 def generate_prompts(*, alliance: Alliance, period: str, by=None, now: dt.datetime | None = None) -> dict:
     """Make and send this month's prompt for every member unit that has something open.
 
@@ -188,26 +211,13 @@ def generate_prompts(*, alliance: Alliance, period: str, by=None, now: dt.dateti
              "no_recipient": 0, "recipients": 0}
     actor = by if by is not None and getattr(by, "pk", None) else None
     context = selectors.alliance_context(alliance, period=period, as_of=now)
-    for m in todo:
-        unit = m.organization
-        sections = selectors.prompt_sections(unit, period=period, context=context, waiting=waiting.get(unit.pk, {}), as_of=now)
-        if not sections:
-            stats["empty"] += 1
-            continue
-        title, body = selectors.render_prompt(unit, period, sections)
-        users = recipients.get(unit.pk, [])
-        try:
-            with transaction.atomic():
-                prompt = Prompt.objects.create(alliance=alliance, unit=unit, period=period, title=title, content=body,
-                                               items={"sections": sections}, item_count=sum(x["count"] for x in sections),
-                                               recipient_count=len(users), created_by=actor)
-                stats["recipients"] += _deliver(prompt, users, s.channels)
-        except IntegrityError:
-            stats["already"] += 1  # another run made this unit's prompt first
-            continue
-        stats["created"] += 1
-        if not users:
-            stats["no_recipient"] += 1
+    for first in range(0, len(todo), CHUNK):
+        # One transaction per CHUNK units (fewer commits), one savepoint per unit (a unit another run
+        # made first is skipped without undoing the others).
+        with transaction.atomic():
+            for m in todo[first:first + CHUNK]:
+                _prompt_unit(m, alliance=alliance, period=period, context=context, waiting=waiting, recipients=recipients,
+                             channels=s.channels, actor=actor, now=now, stats=stats)
     extra = list(s.extra_recipients.filter(is_active=True))
     if extra and stats["created"]:
         from tongxin.notify.services import notify
