@@ -76,7 +76,8 @@ def in_alliance(org: Organization, alliance: Alliance) -> bool:
 
 def alliance_orgs(alliance: Alliance) -> list[Organization]:
     """The core organisation and every active member: where a role "reaches into" the alliance."""
-    members = [m.organization for m in AllianceMembership.objects.filter(alliance=alliance, left_on__isnull=True).select_related("organization")]
+    rows = AllianceMembership.objects.filter(alliance=alliance, left_on__isnull=True).select_related("organization")
+    members = [m.organization for m in sorted(rows, key=lambda m: (m.role != "member_unit", m.organization.name))]
     return [alliance.core_organization, *members]
 
 
