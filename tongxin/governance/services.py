@@ -544,7 +544,10 @@ def record_fulfilment(*, obligation: Obligation, by, note: str, done_on=None, du
 
 
 def notify_overdue(due: ObligationDue) -> int:
-    """Tell the owing unit's liaisons (once per due date) that an obligation is overdue; returns recipients."""
+    """Tell the owing unit's liaisons (once per due date) that an obligation is overdue; returns recipients.
+
+    An organisation without a liaison (a community committee, the street) is told through its
+    dispatchers or alliance admins instead."""
     from tongxin.notify.services import notify
     from tongxin.orders.services import users_with_roles
 
@@ -552,7 +555,8 @@ def notify_overdue(due: ObligationDue) -> int:
     ag = ob.agreement
     if due.fulfilment_id is not None or ag.status != AgreementStatus.IN_FORCE or due.due_on >= timezone.localdate():
         return 0
-    users = users_with_roles(ob.debtor, [Role.LIAISON])
+    # A member unit's liaisons; a community or the street (no liaison) hears through its own staff.
+    users = users_with_roles(ob.debtor, [Role.LIAISON]) or users_with_roles(ob.debtor, [Role.DISPATCHER, Role.ALLIANCE_ADMIN])
     if not users:
         return 0
     notify(recipients=users, verb="governance.obligation_overdue", title=f"责任逾期未履行：{ob.title}",

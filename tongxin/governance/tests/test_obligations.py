@@ -140,3 +140,17 @@ def test_my_obligations_lists_overdue_and_next_date_only(gw, make_agreement):
     rows = selectors.my_obligations(gw.liaison_a, within_days=45)
     assert len(rows) == past + 1 and sum(r["overdue"] for r in rows) == past
     assert len(selectors.my_obligations(gw.liaison_a)) == ob.dues.count()
+
+
+def test_overdue_of_a_community_goes_to_its_dispatchers(gw, make_agreement):
+    import datetime as dt
+
+    from tongxin.governance.models import ObligationDue
+    from tongxin.notify.models import Notification
+
+    ag = make_agreement()
+    ob = services.add_obligation(agreement=ag, by=gw.admin, title="社区提供双报到岗位", debtor=gw.community_a,
+                                 due_on=gw.today - dt.timedelta(days=2))
+    assert services.notify_overdue(ObligationDue.objects.get(obligation=ob)) == 1
+    assert Notification.objects.filter(recipient=gw.dispatcher_a, verb="governance.obligation_overdue").count() == 1
+    assert not Notification.objects.filter(recipient=gw.dispatcher_b, verb="governance.obligation_overdue").exists()
