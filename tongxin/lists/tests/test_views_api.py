@@ -116,3 +116,26 @@ def test_api_round_trip(lw):
     assert wall["projects"][0]["id"] == pid
     assert "助餐点开通" in Client().get("/orders/wall/").content.decode()
     assert _client(lw.resident_a).get(f"/api/v1/lists/needs/{nid}").status_code == 404
+
+
+def test_project_and_campaign_forms_and_reveal(lw):
+    admin = _client(lw.admin)
+    resp = admin.post("/lists/projects/new/", {"title": "", "lead_unit": lw.unit_a.pk, "source": "street"})
+    assert resp.status_code == 400 and "请填写项目名称" in resp.content.decode() and not Project.objects.exists()
+    resp = admin.post("/lists/projects/new/", {"title": "共建助老食堂", "lead_unit": lw.unit_a.pk, "source": "street", "budget": "3000",
+                                               "participants": [lw.unit_b.pk], "brand": "on"})
+    assert resp.status_code == 302
+    p = Project.objects.get()
+    assert p.brand and p.budget == 3000 and list(p.participants.all()) == [lw.unit_b] and p.status == "proposed"
+    resp = admin.post("/lists/campaigns/new/", {"name": "区域化党建+红色物业", "description": "物业服务"})
+    assert resp.status_code == 302
+    assert _client(lw.dispatcher_a).get("/lists/campaigns/new/").status_code == 404
+    r = make_resource(lw)
+    resp = _client(lw.liaison_a).post(f"/lists/resources/{r.pk}/reveal/", HTTP_HX_REQUEST="true")
+    assert "13912345678" in resp.content.decode()
+    assert _client(lw.resident_a).post(f"/lists/resources/{r.pk}/reveal/").status_code == 404
+
+
+def test_propose_needs_page(lw):
+    resp = _client(lw.dispatcher_a).post("/lists/needs/propose/", {"days": "30", "threshold": "1"}, follow=True)
+    assert "人数门槛不能小于 2" in resp.content.decode()
