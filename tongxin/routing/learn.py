@@ -69,6 +69,13 @@ def _traditional_trigger() -> frozenset | None:
         return None
 
 
+@lru_cache(maxsize=1)
+def _opencc_split():
+    from opencc import OpenCC
+
+    return OpenCC().split_chars_re  # the separators OpenCC.convert() splits on
+
+
 def fold(text: str | None) -> str:
     """Width, pinyin notes, script and case folded; symbols, punctuation and spaces removed."""
     if not text:
@@ -77,8 +84,13 @@ def fold(text: str | None) -> str:
     t = _ARTEFACT.sub(" ", t)
     t = _PINYIN_NOTE.sub("", t)
     trigger = _traditional_trigger()
-    if trigger is None or not trigger.isdisjoint(t):
+    if trigger is None:
         t = to_simplified(t)
+    elif not trigger.isdisjoint(t):
+        # OpenCC converts the pieces between its separators independently: convert only the pieces
+        # that need it (identical result, and a long text with one traditional word stays fast).
+        pieces = _opencc_split().split(t)
+        t = "".join(p if i % 2 or trigger.isdisjoint(p) else to_simplified(p) for i, p in enumerate(pieces))
     t = _NON_WORD.sub("", t.lower())
     return _DIGITS.sub("0", t)
 
@@ -99,9 +111,91 @@ def words(folded: str) -> list[str]:
     return [w for w in _cut()(folded) if w.strip()]
 
 
-def _split_words(doc: str) -> list[str]:
-    """Word analyser for the vectoriser: the document is already a space-separated word list."""
-    return doc.split()
+def char_terms(folded: str, low: int = 1, high: int = 3) -> list[str]:
+    return [folded[i:i + n] for n in range(low, high + 1) for i in range(len(folded) - n + 1)]
+
+
+def word_terms(ws: list[str], pairs: bool = True) -> list[str]:
+    return ws + [f"{a}_{b}" for a, b in zip(ws, ws[1:], strict=False)] if pairs else list(ws)
+
+
+class Tfidf:
+    """TF-IDF as scikit-learn computes it (smooth idf, sublinear tf, L2 rows), on term lists.
+
+    Our own because scikit-learn's transform() spends ~8 ms per call in input validation, while
+    one request must be scored in well under 5 ms.
+    """
+
+    def __init__(self, min_df: int = 1, max_features: int | None = None):
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit_rows(self, docs) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Learn the vocabulary and idf from term lists; return every document's (columns, weights).
+
+        One pass counts each document's terms into compact arrays with a growing vocabulary (as
+        scikit-learn's CountVectorizer does), then rare columns (min_df) and the least frequent
+        beyond max_features are dropped and the rest renumbered.
+        """
+        grow: dict[str, int] = {}
+        counted = []
+        for terms in docs:
+            c = Counter(terms)
+            idx = np.fromiter((grow.setdefault(t, len(grow)) for t in c), dtype=np.int64, count=len(c))
+            counted.append((idx, np.fromiter(c.values(), dtype=np.float32, count=len(c))))
+        df = np.bincount(np.concatenate([r[0] for r in counted]) if counted else np.zeros(0, dtype=np.int64), minlength=len(grow))
+        keep = np.flatnonzero(df >= self.min_df)
+        if self.max_features and len(keep) > self.max_features:
+            keep = np.sort(keep[np.argsort(-df[keep], kind="stable")[:self.max_features]])
+        remap = np.full(len(grow), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        terms = np.empty(len(grow), dtype=object)
+        for t, i in grow.items():
+            terms[i] = t
+        self.vocabulary_ = {t: i for i, t in enumerate(terms[keep])}
+        n = len(counted)
+        self.idf_ = (np.log((1 + n) / (1 + df[keep].astype(np.float64))) + 1).astype(np.float32)
+        rows = []
+        for idx, cnt in counted:
+            new = remap[idx]
+            sel = new >= 0
+            rows.append(self._weigh(new[sel].astype(np.int32), cnt[sel]))
+        return rows
+
+    def _weigh(self, idx: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(idx):
+            return idx, tf
+        val = (1 + np.log(tf)) * self.idf_[idx]
+        val /= np.sqrt(np.dot(val, val))
+        return idx, val
+
+    def __len__(self):
+        return len(self.vocabulary_)
+
+    def row(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        vocab = self.vocabulary_
+        counts = {vocab[t]: n for t, n in Counter(terms).items() if t in vocab}
+        if not counts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+        return self._weigh(idx, np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+
+
+def _csr(rows: list[tuple[np.ndarray, np.ndarray]], width: int):
+    from scipy.sparse import csr_matrix
+
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+    indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, dtype=np.int32)
+    data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0, dtype=np.float32)
+    m = csr_matrix((data, indices, indptr), shape=(len(rows), width))
+    m.sort_indices()
+    return m
+
+
+# Only the beginning of a long text is read (the subject and the first paragraphs carry the
+# matter; a 3,000-character letter would otherwise cost ten times the time of a usual request).
+MAX_CHARS = 1000
 
 
 @dataclass
@@ -115,66 +209,56 @@ class Prediction:
 class TextClassifier:
     """Character n-grams + words → LinearSVC. `fit(texts, labels)`, `predict(text)`."""
 
-    def __init__(self, *, char_ngrams=(1, 3), word_ngrams=(1, 2), min_df=1, c=0.5, max_features=400_000):
+    def __init__(self, *, char_ngrams=(1, 3), word_pairs=True, min_df=1, c=0.5, max_features=400_000, max_chars=MAX_CHARS):
+        self.max_chars = max_chars
         self.char_ngrams = char_ngrams
-        self.word_ngrams = word_ngrams
+        self.word_pairs = word_pairs
         self.min_df = min_df
         self.c = c
         self.max_features = max_features
         self.temperature = 3.0
 
-    @staticmethod
-    def prepare(texts) -> tuple[list[str], list[str]]:
-        folded = [fold(t) for t in texts]
-        return folded, [" ".join(words(f)) for f in folded]
+    def prepare(self, texts) -> tuple[list[str], list[list[str]]]:
+        folded = [fold(t)[:self.max_chars] for t in texts]
+        return folded, [words(f) for f in folded]
 
-    def _vectorizers(self):
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def _row(self, folded: str, ws: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        ci, cv = self.chars.row(char_terms(folded, *self.char_ngrams))
+        wi, wv = self.word.row(word_terms(ws, self.word_pairs))
+        return np.concatenate([ci, wi + len(self.chars)]), np.concatenate([cv, wv])
 
-        chars = TfidfVectorizer(analyzer="char", ngram_range=self.char_ngrams, sublinear_tf=True, min_df=self.min_df,
-                                max_features=self.max_features, dtype=np.float32)
-        word = TfidfVectorizer(analyzer=_split_words, sublinear_tf=True, min_df=self.min_df,
-                               max_features=self.max_features, dtype=np.float32)
-        return chars, word
-
-    def _matrix(self, folded, segmented, fit=False):
-        from scipy.sparse import hstack
-
-        if fit:
-            a = self.chars.fit_transform(folded)
-            b = self.word.fit_transform([self._with_pairs(s) for s in segmented])
-        else:
-            a = self.chars.transform(folded)
-            b = self.word.transform([self._with_pairs(s) for s in segmented])
-        return hstack([a, b], format="csr")
-
-    def _with_pairs(self, seg: str) -> str:
-        ws = seg.split()
-        if self.word_ngrams[1] >= 2:
-            ws = ws + [f"{a}_{b}" for a, b in zip(ws, ws[1:], strict=False)]
-        return " ".join(ws)
+    def _matrix(self, folded, segmented):
+        return _csr([self._row(f, w) for f, w in zip(folded, segmented, strict=True)], len(self.chars) + len(self.word))
 
     def fit(self, texts, labels, *, prepared=None):
         from sklearn.svm import LinearSVC
 
         folded, segmented = prepared or self.prepare(texts)
-        self.chars, self.word = self._vectorizers()
-        x = self._matrix(folded, segmented, fit=True)
-        self.svm = LinearSVC(C=self.c, class_weight="balanced")
-        self.svm.fit(x, list(labels))
-        self.classes_ = list(self.svm.classes_)
-        self.coef_ = np.asarray(self.svm.coef_, dtype=np.float32)
-        self.intercept_ = np.asarray(self.svm.intercept_, dtype=np.float32)
-        if len(self.classes_) == 2:  # binary LinearSVC keeps one row: score of class 1
-            self.coef_ = np.vstack([-self.coef_, self.coef_])
-            self.intercept_ = np.concatenate([-self.intercept_, self.intercept_])
-        self.svm = None  # the coefficients are all we need; keeps the pickle small
+        self.chars, self.word = Tfidf(self.min_df, self.max_features), Tfidf(self.min_df, self.max_features)
+        a = self.chars.fit_rows(char_terms(f, *self.char_ngrams) for f in folded)
+        b = self.word.fit_rows(word_terms(w, self.word_pairs) for w in segmented)
+        offset = len(self.chars)
+        x = _csr([(np.concatenate([ca, wa + offset]), np.concatenate([cv, wv])) for (ca, cv), (wa, wv) in zip(a, b, strict=True)],
+                 offset + len(self.word))
+        svm = LinearSVC(C=self.c, class_weight="balanced")
+        svm.fit(x, list(labels))
+        self.classes_ = list(svm.classes_)
+        coef = np.asarray(svm.coef_, dtype=np.float32)
+        intercept = np.asarray(svm.intercept_, dtype=np.float32)
+        if len(self.classes_) == 2:  # binary LinearSVC keeps one row: the score of the second class
+            coef = np.vstack([-coef, coef])
+            intercept = np.concatenate([-intercept, intercept])
+        self.weights_ = np.ascontiguousarray(coef.T)  # features x classes: a row gathers only its non-zeros
+        self.intercept_ = intercept
         return self
+
+    def _score_row(self, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
+        return val @ self.weights_[idx] + self.intercept_
 
     def scores(self, texts=None, *, prepared=None) -> np.ndarray:
         folded, segmented = prepared or self.prepare(texts)
         x = self._matrix(folded, segmented)
-        return np.asarray(x @ self.coef_.T) + self.intercept_
+        return np.asarray(x @ self.weights_) + self.intercept_
 
     def predict_many(self, texts=None, *, prepared=None) -> list:
         s = self.scores(texts, prepared=prepared)
@@ -204,27 +288,27 @@ class TextClassifier:
         return best
 
     def predict(self, text: str) -> Prediction:
-        folded = fold(text)
-        seg = words(folded)
-        s = self.scores(prepared=([folded], [" ".join(seg)]))
+        folded = fold(text)[:getattr(self, "max_chars", MAX_CHARS)]
+        ws = words(folded)
+        s = self._score_row(*self._row(folded, ws))[None, :]
         p = self.probabilities(s)[0]
         order = np.argsort(-p)
         top = int(order[0])
-        return Prediction(label=self.classes_[top], confidence=float(p[top]), words=self._evidence(seg, top),
+        return Prediction(label=self.classes_[top], confidence=float(p[top]), words=self._evidence(ws, top),
                           ranking=[(self.classes_[int(i)], float(p[int(i)])) for i in order[:3]])
 
-    def _evidence(self, seg: list[str], cls: int, k: int = 3) -> list[str]:
+    def _evidence(self, ws: list[str], cls: int, k: int = 3) -> list[str]:
         """The input's words that push hardest towards class `cls` (for the reason shown)."""
-        offset = len(self.chars.vocabulary_)
+        offset = len(self.chars)
         vocab = self.word.vocabulary_
         seen, out = set(), []
-        for w in seg:
+        for w in ws:
             if w in seen or len(w) < 2:
                 continue
             seen.add(w)
             col = vocab.get(w)
             if col is not None:
-                out.append((float(self.coef_[cls, offset + col]), w))
+                out.append((float(self.weights_[offset + col, cls]), w))
         out.sort(reverse=True)
         return [w for weight, w in out[:k] if weight > 0]
 

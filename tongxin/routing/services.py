@@ -106,7 +106,7 @@ def _train_one(*, alliance, by, trigger, target) -> TrainingRun:
         clf = TextClassifier()
         clf.fit([r[1] for r in train_rows], [r[2] for r in train_rows])
         test_texts, truth = [r[1] for r in test_rows], [r[2] for r in test_rows]
-        prepared = TextClassifier.prepare(test_texts)
+        prepared = clf.prepare(test_texts)
         scores = clf.scores(prepared=prepared)
         predicted = [clf.classes_[i] for i in scores.argmax(axis=1)]
         clf.fit_temperature(scores, truth)

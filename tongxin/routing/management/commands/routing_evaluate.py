@@ -136,7 +136,7 @@ class Command(BaseCommand):
             self._skipped(path, skipped)
             check_labels(labels, path, minimum=max(2, folds))
             fold_of = stratified_folds(labels, folds)
-            prepared = TextClassifier.prepare(texts)
+            prepared = TextClassifier().prepare(texts)
             truth, predicted, started = [], [], time.perf_counter()
             for k in range(folds):
                 tr = [i for i, f in enumerate(fold_of) if f != k]
