@@ -18,4 +18,4 @@ def healthz(request):
 
 @login_required
 def home(request):
-    return render(request, "home.html", selectors.dashboard(request.user))
+    return render(request, "home.html", {**selectors.dashboard(request.user), "todo": selectors.todo(request.user)})
