@@ -195,7 +195,7 @@ def _csr(rows: list[tuple[np.ndarray, np.ndarray]], width: int):
 
 # Only the beginning of a long text is read (the subject and the first paragraphs carry the
 # matter; a 3,000-character letter would otherwise cost ten times the time of a usual request).
-MAX_CHARS = 1000
+MAX_CHARS = 600
 
 
 @dataclass
@@ -219,7 +219,7 @@ class TextClassifier:
         self.temperature = 3.0
 
     def prepare(self, texts) -> tuple[list[str], list[list[str]]]:
-        folded = [fold(t)[:self.max_chars] for t in texts]
+        folded = [fold(t[:self.max_chars * 2])[:self.max_chars] for t in texts]
         return folded, [words(f) for f in folded]
 
     def _row(self, folded: str, ws: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -288,7 +288,7 @@ class TextClassifier:
         return best
 
     def predict(self, text: str) -> Prediction:
-        folded = fold(text)[:getattr(self, "max_chars", MAX_CHARS)]
+        folded = fold(text[:self.max_chars * 2])[:self.max_chars]
         ws = words(folded)
         s = self._score_row(*self._row(folded, ws))[None, :]
         p = self.probabilities(s)[0]
