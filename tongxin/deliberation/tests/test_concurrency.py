@@ -68,3 +68,16 @@ def test_concurrent_escalations_move_once(dw, raise_topic):
     assert all(isinstance(r, (bool, Topic, DomainError)) for r in results), results
     assert TopicEvent.objects.filter(topic=topic, verb="escalate").count() == 1
     assert Topic.objects.get(pk=topic.pk).stage == Stage.PROPERTY
+
+
+def test_two_scheduler_instances_escalate_once(dw, raise_topic):
+    from tongxin.notify import scheduler
+    from tongxin.notify.models import ScheduledJob
+
+    topic = raise_topic()
+    job = ScheduledJob.objects.get(kind="deliberation.stage_overdue", target_id=str(topic.pk))
+    later = job.due_at + dt.timedelta(minutes=1)
+    results = run_in_threads(2, lambda i: scheduler.run_due(now=later, worker=f"instance-{i}"))
+    assert sorted(results) == [0, 1], results
+    assert TopicEvent.objects.filter(topic=topic, verb="escalate").count() == 1
+    assert Topic.objects.get(pk=topic.pk).stage == Stage.PROPERTY
