@@ -314,7 +314,14 @@ def list_topics(request: HttpRequest, stage: str = "", community_id: int | None 
     return {"count": qs.count(), "items": [summary(t) for t in qs[offset:offset + limit]]}
 
 
-@router.post("/", response={201: dict})
+def _raise_doc() -> dict:
+    fields = RaiseIn.model_json_schema()
+    form = {**fields, "properties": {**fields.get("properties", {}),
+                                      "photos": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": 6}}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": fields}, "multipart/form-data": {"schema": form}}}}
+
+
+@router.post("/", response={201: dict}, openapi_extra=_raise_doc())
 def raise_topic(request: HttpRequest):
     data, photos = _read_raise(request)
     topic = services.raise_topic(by=request.user, title=data.title, description=data.description,
