@@ -78,3 +78,22 @@ def test_settings_and_roll(dw):
     assert api(dw.dispatcher_a)("put", f"/settings/{dw.alliance.pk}", {"online_days": 4}).status_code == 403
     r = api(dw.dispatcher_a)("post", "/rolls", {"community_id": dw.community_a.pk, "building": "3号楼", "person_ids": [dw.person_a.pk]})
     assert r.status_code == 200 and r.json()["added"] == 1
+
+
+def test_raise_with_photo_as_multipart(dw):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 20), (0, 0, 200)).save(buf, format="JPEG")
+    c = Client()
+    c.force_login(dw.resident_a)
+    r = c.post("/api/v1/topics/", {"title": "车棚漏雨", "description": "自行车棚顶棚破了，下雨天车都淋湿", "grid_id": "",
+                                    "photos": [SimpleUploadedFile("a.jpg", buf.getvalue(), content_type="image/jpeg")]})
+    assert r.status_code == 201, r.json()
+    assert len(r.json()["photos"]) == 1 and r.json()["grid"] is None
+    r = c.post("/api/v1/topics/", {"title": "车棚漏雨", "description": "自行车棚顶棚破了，下雨天车都淋湿",
+                                    "photos": [SimpleUploadedFile("b.jpg", b"nope", content_type="image/jpeg")]})
+    assert r.status_code == 400 and r.json()["field"] == "photos"
