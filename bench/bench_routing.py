@@ -13,19 +13,20 @@ read from /work/shared/data (or --data).
     .venv/bin/python bench/bench_routing.py              # 3 runs
     .venv/bin/python bench/bench_routing.py --runs 1
 
-Measured 2026-11-25, 3 runs, on 2 vCPU shared with six other sessions (load average 6-9, so the
-wall-clock figures are several times the CPU ones; CPU time is what the work itself costs):
+Measured 2026-11-25, 3 runs, on 2 vCPU shared with six other sessions (load average 2.5-5; the
+wall-clock figures include waiting for a core, the CPU ones are what the work itself costs):
 
     (medians)                     routing   baseline    ratio
-    train (s)                      55.334     34.548     1.60
-    train, CPU (s)                 12.681      7.821     1.62
+    train (s)                      15.628      6.415     2.44
+    train, CPU (s)                 11.384      6.167     1.85
     accuracy                        0.862      0.844     1.02
     macro-F1                        0.871      0.846     1.03
-    predict one p50 (ms)            1.352      1.726     0.78
-    predict one p99 (ms)           40.594     34.371     1.18
-    predict one p99, CPU (ms)       3.542      4.819     0.74
+    predict one p50 (ms)            0.861      1.137     0.76
+    predict one p99 (ms)            6.703      5.281     1.27
+    predict one p99, CPU (ms)       2.631      4.118     0.64
 
-(the least loaded run: train 33.3 s wall / 12.2 s CPU, predict p50 1.0 ms, p99 7.6 ms wall / 3.2 ms CPU)
+(least loaded run: train 10.7 s, predict p50 0.77 ms, p99 2.5 ms wall / 2.4 ms CPU; at load 6-9
+an earlier run gave train 55 s wall / 12.7 s CPU and p99 40 ms wall / 3.5 ms CPU)
 """
 
 from __future__ import annotations
