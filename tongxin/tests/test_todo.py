@@ -43,3 +43,10 @@ def test_liaison_sees_the_units_open_and_overdue_action_items(members, client):
     assert "逾期 1 项" in resp.content.decode()
     client.force_login(w.resident_a)
     assert client.get("/").context["todo"] == []
+
+
+def test_menus_speak_chinese(members, client):
+    client.force_login(members.admin)
+    html = client.get("/").content.decode()
+    for label in ("共建", "联盟", "晒单", "清单与项目", "共建协议", "联席会议", "党群议事", "季度调度", "智能分派"):
+        assert f">{label}<" in html, label
