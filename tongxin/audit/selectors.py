@@ -17,13 +17,19 @@ def events_for(obj):
 def resolve_target(user, kind: str, pk: int):
     """The object named by kind/pk, fetched through its scoped selector (or NotFound)."""
     from tongxin.accounts.selectors import get_manageable_user
+    from tongxin.governance.selectors import get_agreement
     from tongxin.grids.selectors import get_grid
+    from tongxin.lists.selectors import get_need, get_project, get_resource
+    from tongxin.meetings.selectors import get_action_item, get_meeting, get_series
     from tongxin.orders.selectors import get_request
     from tongxin.orgs.selectors import get_alliance, get_organization
     from tongxin.people.selectors import get_person
 
+    # Topics are left out on purpose: residents may open a topic, but its history names who said what.
     getters = {"organization": get_organization, "person": get_person, "grid": get_grid, "alliance": get_alliance,
-               "user": get_manageable_user, "request": get_request}
+               "user": get_manageable_user, "request": get_request, "resource": get_resource, "need": get_need,
+               "project": get_project, "agreement": get_agreement, "meeting": get_meeting, "series": get_series,
+               "actionitem": get_action_item}
     if kind not in getters:
         raise NotFound()
     return getters[kind](user, pk)

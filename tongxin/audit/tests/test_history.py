@@ -88,3 +88,22 @@ def test_history_of_hides_encrypted_columns(changed):
     # The phone change is named in the event, never with its value.
     ev = Event.objects.get(verb="person.updated", reason="换号")
     assert ev.payload["changes"] == {"phone": ["***", "***"]}
+
+
+def test_history_pages_of_action_items_and_projects(world, client):
+    import datetime as dt
+
+    from tongxin.lists.services import create_project
+    from tongxin.meetings.services import create_action_item
+    from tongxin.orgs import services as orgs
+
+    orgs.add_member(alliance=world.alliance, organization=world.unit_a, by=world.system, joined_on=dt.date(2024, 1, 1))
+    item = create_action_item(by=world.admin, alliance=world.alliance, title="修缮活动室", owner=world.unit_a,
+                              due_on=dt.date(2026, 12, 31))
+    project = create_project(by=world.admin, alliance=world.alliance, title="银龄助餐", lead_unit=world.unit_a)
+    client.force_login(world.admin)
+    for kind, obj in (("actionitem", item), ("project", project)):
+        resp = client.get(f"/history/{kind}/{obj.pk}/")
+        assert resp.status_code == 200 and obj.title in resp.content.decode(), kind
+    client.force_login(world.resident_a)
+    assert client.get(f"/history/actionitem/{item.pk}/").status_code == 404
