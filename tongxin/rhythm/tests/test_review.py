@@ -137,3 +137,14 @@ def test_large_review_pdf_comes_from_the_background_task(worked, monkeypatch, dj
         review = services.generate_review(alliance=worked.alliance, quarter=QUARTER, by=worked.admin)
     review.refresh_from_db()
     assert review.pdf and review.pdf.read().startswith(b"%PDF")
+
+
+def test_schedule_command_arms_every_alliance_once(rw):
+    from django.core.management import call_command
+
+    from tongxin.notify.models import ScheduledJob
+
+    call_command("rhythm_schedule", stdout=__import__("io").StringIO())
+    call_command("rhythm_schedule", stdout=__import__("io").StringIO())
+    kinds = sorted(ScheduledJob.objects.filter(status="pending", payload__alliance=rw.alliance.pk).values_list("kind", flat=True))
+    assert kinds == [services.PROMPT_KIND, services.REVIEW_KIND]
