@@ -17,7 +17,7 @@ from tongxin.accounts import permissions as P
 from tongxin.accounts.models import Role, User
 from tongxin.accounts.scope import ALL, has_perm, scope_paths, scope_q
 from tongxin.core.errors import NotFound
-from tongxin.governance.selectors import obligations_due_for
+from tongxin.governance.selectors import obligations_due_by_debtor, obligations_due_for
 from tongxin.lists.selectors import projects_for_review
 from tongxin.meetings.models import ActionStatus
 from tongxin.meetings.selectors import action_items_for_review, upcoming_meetings_for, visible_action_items
@@ -122,7 +122,7 @@ def alliance_context(alliance: Alliance | None, *, period: str, as_of: dt.dateti
     alliance's meetings in the rest of the month (meetings.selectors.upcoming_meetings_for the core
     organisation: the meetings every member unit is concerned by)."""
     if alliance is None:
-        return {"actions": {}, "meetings": []}
+        return {"actions": {}, "meetings": [], "obligations": None}
     start, end = periods.month_bounds(period)
     today = timezone.localtime(as_of).date()
     actions: dict[int, list[dict]] = {}
@@ -131,7 +131,17 @@ def alliance_context(alliance: Alliance | None, *, period: str, as_of: dt.dateti
             actions.setdefault(a.owner_id, []).append(_item(a.title, _link("meetings:action_item", a.pk), a.due_on, a.due_on < today))
     meetings = [_item(f"{timezone.localtime(m.starts_at):%m-%d %H:%M} {m.title}", _link("meetings:meeting", m.pk))
                 for m in upcoming_meetings_for(alliance.core_organization, start=max(start, today), end=end)]
-    return {"actions": actions, "meetings": meetings}
+    # Obligations of every member unit in one query (governance.selectors.obligations_due_by_debtor).
+    units = [m.organization_id for m in member_units(alliance)]
+    obligations = obligations_due_by_debtor(units, start=start, end=end, today=today)
+    return {"actions": actions, "meetings": meetings, "obligations": {"units": set(units), "rows": obligations}}
+
+
+def _obligations(unit: Organization, context: dict, *, start, end, today) -> list[dict]:
+    known = context.get("obligations")
+    if known and unit.pk in known["units"]:
+        return known["rows"].get(unit.pk, [])
+    return obligations_due_for(unit, start=start, end=end, today=today)
 
 
 def prompt_sections(unit: Organization, *, period: str, context: dict, waiting: dict[str, list[dict]] | None = None,
@@ -149,7 +159,7 @@ def prompt_sections(unit: Organization, *, period: str, context: dict, waiting: 
         "in_progress": waiting.get("in_progress", []),
         "obligations": [_item(f"{row['obligation'].title}（{row['agreement'].title}）", _link("governance:detail", row["agreement"].pk),
                               row["due_on"], row["overdue"])
-                        for row in obligations_due_for(unit, start=start, end=end, today=today)],
+                        for row in _obligations(unit, context, start=start, end=end, today=today)],
     }
     if not any(sections.values()):
         return []
@@ -315,14 +325,10 @@ def action_figures(alliance: Alliance, *, start: dt.date, end: dt.date, now: dt.
 
 def obligation_figures(unit_ids: list[int], *, start: dt.date, end: dt.date, now: dt.datetime | None = None) -> dict[int, dict]:
     """unit id -> obligations still open that fell due by the quarter's end, and how many of them are overdue
-    (governance.selectors.obligations_due_for, one call per unit)."""
+    (governance.selectors.obligations_due_by_debtor, one query)."""
     today = min(end + dt.timedelta(days=1), timezone.localtime(now or timezone.now()).date())
-    out = {}
-    for org in Organization.objects.filter(pk__in=unit_ids):
-        rows = obligations_due_for(org, start=start, end=end, today=today)
-        if rows:
-            out[org.pk] = {"open": len(rows), "overdue": sum(1 for r in rows if r["overdue"])}
-    return out
+    return {pk: {"open": len(rows), "overdue": sum(1 for r in rows if r["overdue"])}
+            for pk, rows in obligations_due_by_debtor(unit_ids, start=start, end=end, today=today).items()}
 
 
 def project_rows(alliance: Alliance, *, start: dt.date, end: dt.date) -> list[dict]:

@@ -104,6 +104,11 @@ def test_contract_selectors_and_overdue_notice_once(gw, make_agreement):
     assert [(r["obligation"], r["overdue"]) for r in rows] == [(late, True), (soon, False)]
     assert rows[0]["agreement"] == ag and rows[0]["due_on"] == late.due_on
     assert selectors.obligations_due_for(gw.unit_b, start=gw.today, end=gw.today + dt.timedelta(days=30)) == []
+    # The bulk form answers the same, per organisation, in one query.
+    bulk = selectors.obligations_due_by_debtor([gw.unit_a.pk, gw.unit_b.pk, gw.community_a.pk], start=gw.today,
+                                               end=gw.today + dt.timedelta(days=30))
+    assert bulk[gw.unit_a.pk] == rows and gw.unit_b.pk not in bulk
+    assert [r["obligation"].title for r in bulk[gw.community_a.pk]] == ["社区的责任"]
     # The overdue job for the late one exists and is due; running it notifies unit A's liaison once.
     job = ScheduledJob.objects.get(kind="governance.obligation_overdue", dedupe_key=f"gov:due:{late.dues.get().pk}:overdue")
     assert scheduler.run_due() >= 1
