@@ -30,40 +30,39 @@ row through the same middleware. The app itself has no such endpoint.
 The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
 lower bound of what the server does alone.
 
-Results, 25 Nov 2026: 2 vCPUs SHARED with other sessions' benchmarks and test runs (load average
-2.5-10 during the runs, so wall-clock figures are pessimistic and noisy), PostgreSQL 15 on the
-same machine, gunicorn gthread 4 workers x 4 threads, CONN_MAX_AGE 300, 16 client connections,
-median of 3 runs of 10 s (`bench/out/result_orders.json` has every run):
+Results, 25 Nov 2026 (17:40, after the submission and inbox work of decisions 13): 2 vCPUs, the
+other sessions idle but the load generator itself on the same cores (load average 2-8 during the
+runs), PostgreSQL 15 on the same machine, gunicorn gthread 4 workers x 4 threads, CONN_MAX_AGE 300,
+16 client connections, median of 3 runs of 8 s (`bench/out/result_orders.json` has every run):
 
     Submission                 req/s   p50 ms   p95 ms   p99 ms   CPU/request (gunicorn + PostgreSQL)
-    POST /api/v1/orders/        96.1    148.6    327.7    680.3   11.8 ms + 3.2 ms  -> <= 134/s on 2 cores
-    minimal insert             693.4     15.9     65.2    125.0    1.7 ms + 0.3 ms  -> <= 1008/s
-    ratio tongxin/minimal       0.14     9.34     5.02     5.44
-    (an earlier run under the same kind of load: 69.0/s, p99 847 ms vs 612/s, p99 151 ms)
+    POST /api/v1/orders/       252.1     52.5    128.9    158.0    7.0 ms + 2.0 ms
+    minimal insert            1063.0     13.1     31.7     41.0    1.7 ms + 0.3 ms
+    ratio tongxin/minimal       0.24     4.01     4.07     3.86
+    (the same run before that work, under other sessions' load: 96.1/s, p99 680 ms, 11.8 + 3.2 ms)
 
-    Reads, 1,006,244 requests      p50 ms   p95 ms      (200 sequential calls each)
-    selector inbox (waiting)         15.2     31.8      (12.5 / 16.8 in the quieter earlier run)
-    selector inbox (all statuses)    26.4     48.2      (16.5 / 23.0)
-    selector inbox (search, capped)  75.4    134.8      (60.1 / 99.7)
-    selector unit inbox              17.6     28.9      (22.2 / 36.1)
-    selector wall                     2.3      3.4
-    selector wall (one community)     2.4      3.8
-    page /orders/inbox/              42.9    166.6      (47.1 / 82.6)
-    page /orders/inbox/?status=all   41.3     94.3      (45.8 / 68.9)
-    page inbox search                78.4    134.5
-    page /orders/unit/               34.3     60.6
-    page /orders/wall/               20.0     64.7      (11.6 / 14.3)
-    page /orders/wall/?community=    21.1     58.0      (14.3 / 25.6)
-    API  /api/v1/orders/wall          6.7     13.2
+    Reads, 1,007,490 requests      p50 ms   p95 ms      (200 sequential calls each)
+    selector inbox (waiting)         11.4     14.4
+    selector inbox (all statuses)    17.6     22.4
+    selector inbox (search, capped)  52.5     71.2
+    selector unit inbox              21.8     27.2
+    selector wall                     2.2      3.1
+    selector wall (one community)     2.6      3.4
+    page /orders/inbox/              31.0     43.7
+    page /orders/inbox/?status=all   31.7     42.4      (the count now stops at 600 rows: "30+" pages)
+    page inbox search                70.1     86.3
+    page /orders/unit/               32.9     40.6
+    page /orders/wall/               14.0     16.8
+    page /orders/wall/?community=    17.4     27.4
+    API  /api/v1/orders/wall          7.6     10.7
 
-Against the targets: the wall meets p95 < 50 ms in its selectors and API (and in the pages when
-the machine is quiet); the inbox selectors meet it except the word search; the inbox pages spend
-about 28 ms of CPU rendering 20 rows, so their p95 exceeds 50 ms under load. Submission does NOT
-meet 300/s or p99 < 100 ms: it costs about 12 ms of Python and 3 ms of PostgreSQL CPU (13
-statements: token, community, idempotency check, insert, timeline row, audit event, inbox
-notification, savepoints, commit), so two dedicated cores top out near 130-160/s; the minimal
-insert costs 2 ms. Before this round it was 18 statements and 46/s; the memo of categories,
-alliance and dispatchers and the search text written with the insert took it to 13.
+Against the targets: the dispatcher's inbox, the unit inbox and the results wall meet p95 < 50 ms
+as pages with a million requests; a free-text word search in the inbox does not (86 ms: it cannot
+use an index). Submission does NOT meet 300/s or p99 < 100 ms: 252/s and p99 158 ms with 16
+clients. It now costs 7 ms of Python and 2 ms of PostgreSQL per request (token memo, memoised
+community, no idempotency read, no savepoints: the request, its timeline row, the audit event and
+the dispatcher's inbox row in one transaction), against 2 ms for the minimal insert; 300/s on two
+cores shared with the load generator would need about 5 ms in all.
 
 Before the indexes (0002-0004) the wall took 250-300 ms (the plain published_at index put the
 NULLs of 400,000 unpublished rows first) and the inbox joined organisations on a path prefix.

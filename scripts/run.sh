@@ -3,6 +3,7 @@
 set -eu
 PORT="${1:-8000}"
 mkdir -p var/log
+.venv/bin/python manage.py rhythm_schedule >var/log/rhythm_schedule.log 2>&1 || echo "rhythm_schedule failed: see var/log/rhythm_schedule.log"
 .venv/bin/python manage.py db_worker >var/log/worker.log 2>&1 &
 WORKER=$!
 .venv/bin/python manage.py run_scheduler --interval 30 >var/log/scheduler.log 2>&1 &

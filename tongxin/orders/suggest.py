@@ -70,10 +70,11 @@ def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None
 
     Category: the keyword rules, joined by the learned model (tongxin.routing) once the alliance
     has enough history. Unit: an adopted road segment (门前三包, tongxin.governance) covering the
-    point first, then the category's default unit, then the community itself.
+    point first, then the unit the learned model is sure of, then the category's default unit,
+    then the community itself.
     """
     reasons: list[str] = []
-    category = None
+    category = learned = None
     if alliance is not None:
         from .services import active_categories
 
@@ -101,6 +102,9 @@ def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None
     if adopted is not None:
         unit, segment = adopted
         reasons.append(f"位置在{unit.name}认领的门前三包路段“{segment}”内")
+    elif learned is not None and learned.get("unit") is not None and (learned.get("unit_confidence") or 0) >= LEARNED_OVERRIDES_RULES:
+        unit = learned["unit"]
+        reasons.append(f"类似诉求多由{unit.name}办理（智能分派模型，把握 {learned['unit_confidence']:.0%}）")
     elif category is not None and category.default_unit_id and category.default_unit.archived_at is None:
         unit = category.default_unit
         reasons.append(f"“{category.name}”的默认承办单位是{unit.name}")

@@ -87,3 +87,15 @@ def test_retrain_request_runs_in_background_task(rw, history, django_capture_on_
     runs = TrainingRun.objects.filter(alliance=rw.alliance, trigger="manual")
     assert runs.count() == 2 and {r.outcome for r in runs} == {Outcome.ACTIVATED}
     assert all(r.requested_by == rw.admin for r in runs)
+
+
+def test_the_unit_the_model_is_sure_of_is_suggested(rw, history):
+    history(per_class=12)
+    services.train(alliance=rw.alliance, by=rw.admin)
+    selectors.clear_cache()
+    text = "路口的路灯坏了好几天，晚上一片漆黑，电线也垂下来了"
+    learned = selectors.predict(alliance=rw.alliance, text=text)
+    assert learned["unit"] == rw.unit_a and learned["unit_confidence"] >= 0.6
+    req = orders.submit_request(by=rw.resident_a, text=text)
+    assert req.suggestion["unit_id"] == rw.unit_a.pk
+    assert any(f"类似诉求多由{rw.unit_a.name}办理" in r for r in req.suggestion["reasons"])
