@@ -18,16 +18,16 @@ Baselines, measured in the same run on a sample and scaled to all needs:
 - dense numpy:  all pairs as a dense float32 matrix block by block (no sparse candidates), on 1,000 needs, × needs/1000
 - greedy:       best pair first, the quality baseline of the assignment (total score, lower than optimal)
 
-Figures on this machine (2 cores shared by seven sessions, load average 6.6 during the run, 2026-11-25,
-median of 3; wall time suffers from the other sessions' load, CPU time is what this process used):
-    words of 20,000 texts           3.30 s (once, when each need/resource is saved)
-    top-5 for 10,000 needs          0.68 s wall, 0.34 s CPU   candidates 2.0 M pairs       target < 1 s: met
-    assignment (top-5 graph)        6.92 s wall, 2.23 s CPU   (graph 1.32 s + LP 5.60 s wall; 49,413 edges;
-                                    103,991 of 104,954 units placed)  target < 5 s: met in CPU time, missed in
-                                    wall time under this load (the LP got about a third of a core)
-    Python loops (brute force)      1.07 s for 20 needs -> 537 s for 10,000: top-5 is ~790x faster
-    dense numpy all pairs           11.1 s for 1,000 needs -> 111 s for 10,000: top-5 is ~160x faster
-    greedy assignment               0.18 s, total score 0.878x the optimal (44,945 vs 51,182)
+Figures on this machine, quiet (load average 0.4 at the start, 2026-11-25 17:41, median of 3):
+    words of 20,000 texts           1.36 s (once, when each need/resource is saved)
+    top-5 for 10,000 needs          0.31 s wall, 0.31 s CPU   candidates 2.0 M pairs       target < 1 s: met
+    assignment (top-5 graph)        1.93 s wall, 1.97 s CPU   (graph 0.32 s + LP 1.61 s; 49,413 edges;
+                                    103,991 of 104,954 units placed)                     target < 5 s: met
+    Python loops (brute force)      0.32 s for 20 needs -> 159 s for 10,000: top-5 is ~519x faster
+    dense numpy all pairs           3.27 s for 1,000 needs -> 32.7 s for 10,000: top-5 is ~107x faster
+    greedy assignment               0.05 s, total score 0.878x the optimal (44,945 vs 51,182)
+Under six other sessions' load (load average 6.6) the same run took 0.68 s and 6.92 s wall
+(0.34 s and 2.23 s CPU): the LP then got about a third of a core.
 """
 
 from __future__ import annotations
