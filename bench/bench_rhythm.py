@@ -28,23 +28,24 @@ Measured, median of --runs runs (each run starts from no prompt and no review):
 Peak memory: tracemalloc peak of Python allocations during one extra, untimed run of each; and
 the process's peak RSS (resource.getrusage) at the end.
 
-Results, 25 Nov 2026, 2 vCPUs shared with other sessions, PostgreSQL 15 on the same machine:
+Results, 25 Nov 2026 17:50, after the obligations of all units became one query
+(governance.selectors.obligations_due_by_debtor), PostgreSQL 15 on the same 2 vCPUs, with the CI
+test suite running beside it (load average 3.0), --no-pdf:
 
-    postgresql: 2,000 member units, 1,000,000 requests over 8 quarters, 10,000 action items; median of 3 runs; load average 2.8
-      prompts    13.31 s  runs 16.20, 12.58, 13.31  baseline 0.170 s  ratio 78x  peak Python memory 51 MiB  (target < 30 s)
+    postgresql: 2,000 member units, 1,000,000 requests over 8 quarters, 10,000 action items; median of 3 runs
+      prompts     7.25 s  runs 7.25, 7.33, 6.50  baseline 0.132 s  ratio 55x  peak Python memory 51 MiB  (target < 30 s)
                  1,500 prompts, 1,500 deliveries, 500 units with nothing open
-      review      8.93 s  runs 7.30, 9.07, 8.93  baseline 0.333 s  ratio 26.8x  peak Python memory 8 MiB  (target < 10 s)
+      review      0.46 s  runs 0.48, 0.38, 0.46  baseline 0.148 s  ratio 3.1x  peak Python memory 8 MiB  (target < 10 s)
                  102,931 requests in 2026-Q3
-    sqlite: the same; load average 3.1
-      prompts     6.83 s  runs 7.94, 6.83, 6.73  baseline 0.129 s  ratio 53x  peak Python memory 52 MiB  (target < 30 s)
-      review      3.50 s  runs 3.48, 3.50, 3.69  baseline 0.322 s  ratio 10.8x  peak Python memory 8 MiB  (target < 10 s)
+      process peak RSS 271 MiB
+
+Before that change (one obligations_due_for call per unit, 2.8 ms each), same machine:
+    postgresql, load 2.8: prompts 13.31 s, review 8.93 s (5.6 s of it the per-unit obligations)
+    sqlite, load 3.1: prompts 6.83 s, review 3.50 s
     postgresql under load average 8: prompts 33.91 s, review 12.38 s; review PDF (2,000 unit rows) 126.8 s, 1209 KiB
     sqlite, --quarters 1 (all 1,000,000 requests in the reviewed quarter), load average 6:
       prompts 45.40 s (baseline 0.560 s); review 61.50 s (baseline 17.866 s, ratio 3.4x); PDF 123.0 s
-
-Most of the PostgreSQL review (5.6 s of 8.9 s) and of the prompts is the 2,000 per-unit calls of
-the governance contract obligations_due_for (2.8 ms each); orders 0.27 s, action items 0.02 s.
-See docs/rhythm.md for the bulk contract that removes it.
+The PDF of a 2,000-unit review is rendered by a background task (over 150 units).
 """
 
 from __future__ import annotations
