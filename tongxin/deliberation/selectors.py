@@ -283,10 +283,30 @@ _LINK_ROUTES = {
 }
 
 
-def link_url(link) -> str:
-    """Where a resolution's link points: the object's own page when its app has one."""
+def _viewer_can_open(user, link) -> bool:
+    """Whether the object's own page would open for `user` (its app's scoped getter finds it)."""
+    from tongxin.core.errors import NotFound
+    from tongxin.lists.selectors import get_project
+    from tongxin.meetings.selectors import get_action_item
+    from tongxin.orders.selectors import get_request
+
+    getter = {"project": get_project, "actionitem": get_action_item, "servicerequest": get_request}.get(link.target_type.model)
+    if getter is None:
+        return True
+    try:
+        getter(user, link.target_id)
+    except NotFound:
+        return False
+    return True
+
+
+def link_url(link, user=None) -> str:
+    """Where a resolution's link points: the object's own page when its app has one (and, given a
+    user, only when that user may open it: a resident sees the project's name, not a link to a 404)."""
     from django.urls import NoReverseMatch, reverse
 
+    if user is not None and not _viewer_can_open(user, link):
+        return ""
     target = link.target
     if target is not None and hasattr(target, "get_absolute_url"):
         try:

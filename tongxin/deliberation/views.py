@@ -172,7 +172,7 @@ def _detail_context(request, topic, **extra):
         for i in c.invitees.all():
             i.shown = selectors.invitee_label(i, full=moderator)
     resolution = getattr(topic, "resolution", None) if topic.stage == Stage.RESOLVED else None
-    links = [(link.label, selectors.link_url(link)) for link in resolution.links.all()] if resolution else []
+    links = [(link.label, selectors.link_url(link, user)) for link in resolution.links.all()] if resolution else []
     actions = workflow.allowed_actions(user, topic)
     ctx = {
         "nav_active": "topics", "topic": topic, "moderator": moderator, "actions": actions, "opinions": opinions,

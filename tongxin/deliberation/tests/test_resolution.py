@@ -96,7 +96,8 @@ def test_resolve_into_request(dw, raise_topic):
 
 
 def test_resolve_into_project_links_both_ways(dw, raise_topic):
-    lists = pytest.importorskip("tongxin.lists.models")
+    from tongxin.lists import models as lists
+
     topic = raise_topic()
     res = services.resolve_topic(topic=topic, by=dw.dispatcher_a, kind=ResolutionKind.PROJECT, decision="实施错时停车共建项目",
                                  project={"title": "错时停车共建项目", "lead_unit": dw.unit_a})
@@ -105,8 +106,23 @@ def test_resolve_into_project_links_both_ways(dw, raise_topic):
     assert project.origin_id == str(topic.pk) and project.origin_type.model_class() is Topic
 
 
+def test_topic_page_links_the_project_only_for_those_who_may_open_it(dw, raise_topic, client):
+    topic = raise_topic()
+    services.resolve_topic(topic=topic, by=dw.dispatcher_a, kind=ResolutionKind.PROJECT, decision="实施错时停车共建项目",
+                           project={"title": "错时停车共建项目", "lead_unit": dw.unit_a})
+    from tongxin.lists.models import Project
+
+    href = f'href="/lists/projects/{Project.objects.get().pk}/"'
+    client.force_login(dw.dispatcher_a)
+    assert href in client.get(f"/topics/{topic.pk}/").content.decode()
+    client.force_login(dw.resident_a)
+    page = client.get(f"/topics/{topic.pk}/").content.decode()
+    assert "错时停车共建项目" in page and href not in page
+
+
 def test_resolve_into_action_items(dw, raise_topic):
-    meetings = pytest.importorskip("tongxin.meetings.models")
+    from tongxin.meetings import models as meetings
+
     topic = raise_topic()
     due = timezone.localdate() + dt.timedelta(days=14)
     res = services.resolve_topic(topic=topic, by=dw.dispatcher_a, kind=ResolutionKind.ACTION_ITEMS, decision="各方分头落实停车方案",
