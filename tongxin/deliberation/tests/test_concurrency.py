@@ -2,38 +2,16 @@
 the same moment makes one row; a dispatcher and the scheduler escalating at once move the topic once."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from tongxin.core.errors import DomainError
+from tongxin.core.testing import run_in_threads
 from tongxin.deliberation import services
 from tongxin.deliberation.models import Ballot, BallotOption, BallotParticipation, Stage, Topic, TopicEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_same_vote_twice_at_once_makes_one_row(dw, raise_topic):

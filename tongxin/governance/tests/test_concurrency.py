@@ -1,37 +1,14 @@
 """Real threads against the real database: the same due date recorded twice at once is settled once;
 activate and terminate racing never both succeed."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from tongxin.core.errors import DomainError
+from tongxin.core.testing import run_in_threads
 from tongxin.governance import services
 from tongxin.governance.models import Agreement, Fulfilment, ObligationDue
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_one_due_date_is_fulfilled_once(gw, make_agreement):

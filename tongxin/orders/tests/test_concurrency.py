@@ -2,38 +2,14 @@
 wins, concurrent accept/decline never both succeed, and a submission retried in parallel makes
 one request."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from tongxin.core.errors import DomainError
+from tongxin.core.testing import run_in_threads
 from tongxin.orders import services
 from tongxin.orders.models import Kind, RequestEvent, ServiceRequest, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_in_threads(n, fn):
-    """Run fn(i) in n threads released together; returns the list of results or exceptions."""
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_fifty_claims_exactly_one_wins(ow):

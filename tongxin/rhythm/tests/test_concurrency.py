@@ -1,11 +1,9 @@
 """Two scheduler instances generating the same month at once: one prompt per unit, one delivery per
 recipient and channel (SQLite and PostgreSQL, real threads)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from tongxin.core.testing import run_in_threads
 from tongxin.notify import scheduler
 from tongxin.notify.models import Notification, ScheduledJob
 from tongxin.rhythm import services
@@ -13,27 +11,6 @@ from tongxin.rhythm.models import Prompt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PERIOD = "2026-11"
-
-
-def run_in_threads(n, fn):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertions
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def test_two_generations_at_once_send_each_prompt_once(rw, waiting):
