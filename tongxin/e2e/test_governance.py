@@ -97,7 +97,12 @@ def test_agreement_obligation_and_fulfilment_from_a_phone(demo, open_page):
     ob = admin.locator("[data-testid=obligation]").first
     assert "劝离占道摊点" in ob.inner_text() and "1/" in ob.locator("[data-testid=progress]").inner_text()
     assert ob.locator("img").count() == 1
-    assert admin.evaluate("document.querySelector('[data-testid=obligation] img').naturalWidth") > 0
+    # The photo is lazy-loaded: bring it into view and wait for it rather than read its size at once.
+    ob.locator("img").scroll_into_view_if_needed()
+    admin.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=obligation] img'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=10_000,
+    )
     assert "登记履行" in admin.locator("[data-testid=timeline]").inner_text()
 
 
