@@ -6,11 +6,19 @@ from .models import Event
 
 
 def record(*, actor, verb: str, target, organization=None, reason: str = "", payload: dict | None = None) -> Event:
-    return Event.objects.create(
+    event = build(actor=actor, verb=verb, target=target, organization=organization, reason=reason, payload=payload)
+    event.save(force_insert=True)
+    return event
+
+
+def build(*, actor, verb: str, target, organization=None, reason: str = "", payload: dict | None = None) -> Event:
+    """The unsaved Event of `record`: for tongxin.core.db.insert_linked, which fills in target_id
+    when the target is inserted in the same statement."""
+    return Event(
         actor=actor if getattr(actor, "pk", None) else None,
         verb=verb,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=True),
-        target_id=str(target.pk),
+        target_id=str(target.pk) if target.pk is not None else "",
         target_label=str(target)[:200],
         organization=organization,
         reason=reason or "",

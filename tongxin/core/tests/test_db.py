@@ -1,0 +1,73 @@
+"""insert_linked: one statement on PostgreSQL, row by row on SQLite; the same objects either way."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
+
+from tongxin.audit import events
+from tongxin.audit.models import Event
+from tongxin.core.db import insert_linked
+from tongxin.orders.models import RequestEvent, ServiceRequest
+
+
+def _rows(w, number="TX000000TEST1"):
+    req = ServiceRequest(tracking_number=number, access_key="k" * 22, community=w.community_a, text="路灯坏了",
+                         suggestion={"reasons": ["关键词“路灯”"]}, search_text="路灯坏了")
+    ev = RequestEvent(actor=w.system, actor_label="系统", verb="submitted", to_status="submitted", payload={"channel": "web"})
+    audit = events.build(actor=w.system, verb="order.submitted", target=req, organization=w.community_a,
+                         payload={"tracking_number": number})
+    return req, ev, audit
+
+
+def test_rows_come_out_as_if_saved_by_the_orm(world):
+    req, ev, audit = _rows(world)
+    seen = []
+
+    def on_save(sender, instance, created, **kwargs):
+        seen.append((sender.__name__, created, instance.pk is not None))
+
+    def before(sender, instance, **kwargs):
+        seen.append((sender.__name__, "pre", instance.pk))
+
+    for model in (ServiceRequest, RequestEvent, Event):
+        post_save.connect(on_save, sender=model, dispatch_uid=f"t-{model.__name__}")
+        pre_save.connect(before, sender=model, dispatch_uid=f"tp-{model.__name__}")
+    try:
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            insert_linked(req, (ev, "request"), (audit, "target_id"))
+    finally:
+        for model in (ServiceRequest, RequestEvent, Event):
+            post_save.disconnect(sender=model, dispatch_uid=f"t-{model.__name__}")
+            pre_save.disconnect(sender=model, dispatch_uid=f"tp-{model.__name__}")
+
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 3)
+    assert req.pk and ev.pk and audit.pk
+    assert not req._state.adding and not ev._state.adding and not audit._state.adding
+    assert ev.request_id == req.pk and audit.target_id == str(req.pk)
+    stored = RequestEvent.objects.select_related("request").get(pk=ev.pk)
+    assert stored.request.tracking_number == "TX000000TEST1" and stored.payload == {"channel": "web"}
+    assert stored.request.suggestion == {"reasons": ["关键词“路灯”"]}
+    assert stored.request.created_at is not None and stored.created_at is not None  # auto_now_add ran
+    assert Event.objects.get(pk=audit.pk).target_id == str(req.pk)
+    assert seen.count(("ServiceRequest", True, True)) == 1 and seen.count(("RequestEvent", True, True)) == 1
+    assert ("Event", "pre", None) in seen  # pre_save before the insert, post_save after
+
+
+def test_a_failing_row_leaves_nothing(world):
+    first = _rows(world)
+    with transaction.atomic():
+        insert_linked(first[0], (first[1], "request"), (first[2], "target_id"))
+    before = (ServiceRequest.objects.count(), RequestEvent.objects.count(), Event.objects.count())
+    again = _rows(world)  # the same tracking number: the unique index refuses the request row
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_linked(again[0], (again[1], "request"), (again[2], "target_id"))
+    assert (ServiceRequest.objects.count(), RequestEvent.objects.count(), Event.objects.count()) == before
+
+
+def test_models_it_cannot_write_are_refused(world):
+    from django.contrib.sessions.models import Session
+
+    with pytest.raises(TypeError, match="auto primary key"):
+        insert_linked(Session(session_key="x", session_data="", expire_date="2030-01-01T00:00:00Z"))
