@@ -145,11 +145,19 @@ def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", 
                         fields.update(status=DeliveryStatus.FAILED, last_error=f"该组织未配置{ROBOT_NAMES[channel]}")
                     else:
                         fields.update(webhook=hook, next_attempt_at=now)
-                lookup = {"dedupe_key": dedupe_key, "recipient": user, "channel": channel} if dedupe_key else None
+                if not dedupe_key:
+                    rows.append(Notification(**fields))
+                    continue
+                lookup = {"dedupe_key": dedupe_key, "recipient": user, "channel": channel}
                 row, created = _create_row(fields, lookup)
                 rows.append(row)
                 if created and row.status == DeliveryStatus.PENDING:
                     to_send.append(row.pk)
+        if not dedupe_key and rows:
+            # Nothing to look up first: every recipient's rows in one INSERT (a new request tells
+            # each dispatcher of its community, on the hot path of submission).
+            Notification.objects.bulk_create(rows)
+            to_send = [row.pk for row in rows if row.status == DeliveryStatus.PENDING]
         _enqueue_on_commit(to_send)
     return rows
 
