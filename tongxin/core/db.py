@@ -18,8 +18,6 @@ import functools
 
 from django.db import connections, models, router
 from django.db.models import signals
-from django.db.models.sql.compiler import SQLInsertCompiler
-from django.db.models.sql.subqueries import InsertQuery
 
 Link = tuple[models.Model, str]  # (child object, name of its field that receives the parent's pk)
 
@@ -55,6 +53,8 @@ def _insert_fields(model) -> tuple:
         raise TypeError(f"insert_linked writes plain models with an auto primary key, not {meta.label}")
     if any((f.db_returning and not f.primary_key) or getattr(f, "generated", False) for f in meta.concrete_fields):
         raise TypeError(f"{meta.label} returns fields from its insert; save it through the ORM")
+    if any(hasattr(f, "get_placeholder") for f in meta.local_concrete_fields):
+        raise TypeError(f"{meta.label} has a field with its own placeholder SQL; save it through the ORM")
     return tuple(f for f in meta.local_concrete_fields if not f.primary_key)
 
 
@@ -70,39 +70,59 @@ def _set_link(child: models.Model, link: str, parent: models.Model) -> None:
         setattr(child, field.attname, field.to_python(parent.pk))
 
 
-def _columns(connection, obj: models.Model, link: str | None = None) -> tuple[list[str], list[str], list]:
-    """Column names, placeholders and parameters of one row, as the ORM's insert compiler makes them."""
-    meta = obj._meta
-    query = InsertQuery(type(obj))
-    query.raw = False  # what insert_values() sets: pre_save() runs (auto_now_add)
-    compiler = SQLInsertCompiler(query, connection, connection.alias)
-    link_field = meta.get_field(link) if link else None
-    names, placeholders, params = [], [], []
-    for field in _insert_fields(type(obj)):
-        names.append(connection.ops.quote_name(field.column))
-        if field is link_field:
-            cast = "" if field.is_relation else f"::{field.db_type(connection)}"
-            placeholders.append(f"parent._pk{cast}")
-            continue
-        value = compiler.prepare_value(field, compiler.pre_save_val(field, obj))
-        sql, field_params = compiler.field_as_sql(field, getattr(field, "get_placeholder", None), value)
-        placeholders.append(sql)
-        params.extend(field_params)
-    return names, placeholders, params
+_ROW_SQL: dict = {}
+
+
+def _row_sql(connection, model, link: str | None) -> tuple[str, str, tuple]:
+    """Column list, placeholders and the fields that take parameters, for one row of `model`.
+
+    The row's link column reads the parent's key from the CTE instead of a parameter."""
+    key = (model, link)
+    if key not in _ROW_SQL:
+        qn = connection.ops.quote_name
+        link_field = model._meta.get_field(link) if link else None
+        names, placeholders, valued = [], [], []
+        for field in _insert_fields(model):
+            names.append(qn(field.column))
+            if field is link_field:
+                placeholders.append("parent._pk" if field.is_relation else f"parent._pk::{field.db_type(connection)}")
+            else:
+                placeholders.append("%s")
+                valued.append(field)
+        _ROW_SQL[key] = (", ".join(names), ", ".join(placeholders), tuple(valued))
+    return _ROW_SQL[key]
+
+
+def _params(connection, obj: models.Model, fields: tuple) -> list:
+    """The values of one row as the ORM's insert compiler prepares them (pre_save runs: auto_now_add)."""
+    params = []
+    for field in fields:
+        value = field.pre_save(obj, add=True)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"insert_linked takes plain values, not an expression for {field}")
+        params.append(field.get_db_prep_save(value, connection=connection))
+    return params
 
 
 def _insert_with_cte(connection, parent: models.Model, children: tuple[Link, ...]) -> None:
     qn = connection.ops.quote_name
-    names, placeholders, params = _columns(connection, parent)
-    parts = [f"parent AS (INSERT INTO {qn(parent._meta.db_table)} ({', '.join(names)}) VALUES ({', '.join(placeholders)}) "
+    names, placeholders, fields = _row_sql(connection, type(parent), None)
+    params = _params(connection, parent, fields)
+    parts = [f"parent AS (INSERT INTO {qn(parent._meta.db_table)} ({names}) VALUES ({placeholders}) "
              f"RETURNING {qn(parent._meta.pk.column)} AS _pk)"]
     for i, (child, link) in enumerate(children):
-        names, placeholders, child_params = _columns(connection, child, link)
-        parts.append(f"c{i} AS (INSERT INTO {qn(child._meta.db_table)} ({', '.join(names)}) "
-                     f"SELECT {', '.join(placeholders)} FROM parent RETURNING {qn(child._meta.pk.column)} AS _pk)")
-        params.extend(child_params)
+        names, placeholders, fields = _row_sql(connection, type(child), link)
+        params.extend(_params(connection, child, fields))
+        parts.append(f"c{i} AS (INSERT INTO {qn(child._meta.db_table)} ({names}) "
+                     f"SELECT {placeholders} FROM parent RETURNING {qn(child._meta.pk.column)} AS _pk)")
     selects = ", ".join(["(SELECT _pk FROM parent)", *(f"(SELECT _pk FROM c{i})" for i in range(len(children)))])
-    with connection.cursor() as cursor:
+    # Server-side binding for this statement: psycopg sends the ~60 values as parameters instead
+    # of quoting each into the SQL text (Django's default client-side cursor), which cost more
+    # Python than the rest of the insert.
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection._prepare_cursor(ServerBindingCursor(connection.connection)) as cursor:
         cursor.execute(f"WITH {', '.join(parts)} SELECT {selects}", params)
         pks = cursor.fetchone()
     parent.pk = pks[0]
