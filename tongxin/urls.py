@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", core_views.home, name="home"),
+    path("api/v1/", api.urls),  # early: integrations post here at volume, and URL resolution is a linear walk
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tongxin.accounts.urls")),
     path("orgs/", include("tongxin.orgs.urls")),
@@ -28,7 +29,6 @@ urlpatterns = [
     path("meetings/", include("tongxin.meetings.urls")),
     path("topics/", include("tongxin.deliberation.urls")),
     path("rhythm/", include("tongxin.rhythm.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
 
