@@ -104,6 +104,7 @@ def parse_args():
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--clients", type=int, default=16, help="concurrent client connections")
     p.add_argument("--procs", type=int, default=2, help="client processes (the connections are spread over them)")
+    p.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--port", type=int, default=8197)
@@ -253,9 +254,15 @@ def bulk_generate(rows: int) -> float:
 def start_server(args, url: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "orders_settings", "DEBUG": "0",
            "CONN_MAX_AGE": "300", "LOG_LEVEL": "ERROR"}
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
-           "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30",
-           "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "tongxin.wsgi:application"]
+    if args.server == "granian":
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT), env.get("PYTHONPATH", "")])
+        cmd = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "wsgi", "--workers", str(args.workers),
+               "--blocking-threads", str(args.threads), "--host", "127.0.0.1", "--port", str(args.port),
+               "--log-level", "warning", "--no-access-log", "tongxin.wsgi:application"]
+    else:
+        cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--chdir", str(ROOT), "--pythonpath", str(ROOT / "bench"),
+               "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30",
+               "-b", f"127.0.0.1:{args.port}", "--log-level", "warning", "tongxin.wsgi:application"]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     for _ in range(100):
         try:
@@ -267,7 +274,7 @@ def start_server(args, url: str) -> subprocess.Popen:
             pass
         time.sleep(0.2)
     proc.terminate()
-    sys.exit("gunicorn did not start")
+    sys.exit(f"{args.server} did not start")
 
 
 # --- load client --------------------------------------------------------------------------------
@@ -314,12 +321,13 @@ def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure
             for k, v in my_codes.items():
                 codes[k] = codes.get(k, 0) + v
 
+    cpu0 = time.process_time()
     ts = [threading.Thread(target=one_thread, args=(os.getpid() * 1000 + i,)) for i in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
         t.join()
-    queue.put((lat, codes))
+    queue.put((lat, codes, time.process_time() - cpu0))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -346,7 +354,7 @@ def cpu_snapshot(server_pid: int, db: str) -> dict:
         except OSError:
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == server_pid:
+        if ppid == server_pid or int(entry.name) == server_pid:
             workers += _cpu_seconds(int(entry.name))
         elif cmd.startswith("postgres:") and f" {db} " in f"{cmd} ":
             backends += _cpu_seconds(int(entry.name))
@@ -371,9 +379,10 @@ def load(args, path, mode, ctx) -> dict:
                                                        t_start, t_measure, t_end, queue)) for n in per if n]
     for p in procs:
         p.start()
-    lat, codes = [], {}
+    lat, codes, client_cpu = [], {}, 0.0
     for _ in procs:
-        part, c = queue.get()
+        part, c, used = queue.get()
+        client_cpu += used
         lat.extend(part)
         for k, v in c.items():
             codes[k] = codes.get(k, 0) + v
@@ -383,6 +392,7 @@ def load(args, path, mode, ctx) -> dict:
     total = sum(codes.values()) or 1  # CPU covers warm-up too: divide by every request made
     ok = codes.get(201, 0)
     cpu = {f"{k}_cpu_ms": (after[k] - before[k]) * 1000 / total for k in ("app", "db")}
+    cpu["client_cpu_ms"] = client_cpu * 1000 / total
     return {"rps": ok / args.duration, "ok": ok, "errors": sum(v for k, v in codes.items() if k != 201),
             "codes": codes, **{f"p{p}_ms": pct(lat, p) * 1000 for p in PERCENTILES}, **cpu,
             "capacity_rps": (os.cpu_count() or 1) * 1000 / max(cpu["app_cpu_ms"] + cpu["db_cpu_ms"], 1e-6)}
@@ -482,7 +492,7 @@ def main():
                     r = load(args, path, mode, ctx)
                     runs[mode].append(r)
                     print(f"  run {i + 1} {mode:8s} {r['rps']:7.1f}/s  p50 {r['p50_ms']:6.1f}  p95 {r['p95_ms']:6.1f}  "
-                          f"p99 {r['p99_ms']:6.1f} ms  CPU/request app {r['app_cpu_ms']:.1f} ms db {r['db_cpu_ms']:.1f} ms  "
+                          f"p99 {r['p99_ms']:6.1f} ms  CPU/request app {r['app_cpu_ms']:.1f} ms db {r['db_cpu_ms']:.1f} ms client {r['client_cpu_ms']:.1f} ms  "
                           f"errors {r['errors']} load {os.getloadavg()[0]:.1f}", flush=True)
             keys = ("rps", "p50_ms", "p95_ms", "p99_ms", "app_cpu_ms", "db_cpu_ms", "capacity_rps")
             med = {mode: {k: statistics.median(r[k] for r in rs) for k in keys} for mode, rs in runs.items()}
@@ -513,7 +523,8 @@ def report(r: dict) -> None:
     a = r["args"]
     if "submission" in r:
         s = r["submission"]
-        print(f"Submission, gunicorn gthread {a['workers']}x{a['threads']}, {a['clients']} client connections, "
+        server = "gunicorn gthread" if a.get("server", "gunicorn") == "gunicorn" else "granian wsgi"
+        print(f"Submission, {server} {a['workers']}x{a['threads']}, {a['clients']} client connections, "
               f"median of {a['runs']} runs of {a['duration']:.0f} s:")
         print(f"  {'':22s}{'req/s':>9s}{'p50 ms':>9s}{'p95 ms':>9s}{'p99 ms':>9s}")
         for name, key in (("POST /api/v1/orders/", "tongxin"), ("minimal insert", "minimal")):
@@ -524,7 +535,7 @@ def report(r: dict) -> None:
         print("  CPU per request (server side, independent of other load on the machine):")
         for name, key in (("POST /api/v1/orders/", "tongxin"), ("minimal insert", "minimal")):
             m = s["median"][key]
-            print(f"  {name:22s} gunicorn {m['app_cpu_ms']:5.1f} ms + PostgreSQL {m['db_cpu_ms']:5.1f} ms "
+            print(f"  {name:22s} server {m['app_cpu_ms']:5.1f} ms + PostgreSQL {m['db_cpu_ms']:5.1f} ms "
                   f"-> at most {m['capacity_rps']:.0f}/s on {r['cores']} dedicated cores")
     if "selectors" in r:
         print(f"Reads with {r['requests_in_db']:,} requests in the database ({a['reads']} sequential calls each):")
