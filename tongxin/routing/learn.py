@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -175,12 +176,14 @@ class Tfidf:
         return len(self.vocabulary_)
 
     def row(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        vocab = self.vocabulary_
-        counts = {vocab[t]: n for t, n in Counter(terms).items() if t in vocab}
-        if not counts:
+        # Look every term up at C speed (map), drop the unknown ones, count the columns with numpy
+        # (faster than counting the strings first: the one pass over the vocabulary is the cost).
+        ids = np.fromiter(map(self.vocabulary_.get, terms, repeat(-1, len(terms))), dtype=np.int64, count=len(terms))
+        ids = ids[ids >= 0]
+        if not len(ids):
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
-        return self._weigh(idx, np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        idx, tf = np.unique(ids, return_counts=True)
+        return self._weigh(idx.astype(np.int32), tf.astype(np.float32))
 
 
 def _csr(rows: list[tuple[np.ndarray, np.ndarray]], width: int):
