@@ -103,6 +103,8 @@ def parse_args():
     p.add_argument("--duration", type=float, default=10.0, help="seconds measured per load run")
     p.add_argument("--warmup", type=float, default=2.0)
     p.add_argument("--clients", type=int, default=16, help="concurrent client connections")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="open loop: offer this many requests/s in all, on a fixed schedule (0: closed loop, as fast as answered)")
     p.add_argument("--procs", type=int, default=2, help="client processes (the connections are spread over them)")
     p.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
     p.add_argument("--workers", type=int, default=4)
@@ -279,19 +281,27 @@ def start_server(args, url: str) -> subprocess.Popen:
 
 # --- load client --------------------------------------------------------------------------------
 
-def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure, t_end, queue):
+def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure, t_end, queue, interval=0.0):
+    """threads connections; closed loop (interval 0: the next request as soon as the answer is in)
+    or open loop (each connection sends one request every `interval` seconds on a fixed schedule,
+    and the latency counts from the scheduled time, so a late answer delays nothing unmeasured)."""
     import threading
 
     lat, codes, lock = [], {}, threading.Lock()
 
-    def one_thread(seed):
+    def one_thread(seed, phase):
         rnd = random.Random(seed)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine, my_codes = [], {}
+        due = t_start + phase
         while time.time() < t_start:
             time.sleep(0.001)
         while True:
             now = time.time()
+            if interval:
+                if due > now:
+                    time.sleep(due - now)
+                now, due = due, due + interval
             if now >= t_end:
                 break
             body = json.dumps({"text": rnd.choice(TEXTS), "community_id": rnd.choice(communities),
@@ -300,7 +310,7 @@ def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure
             headers = {"Content-Type": "application/json"}
             if mode == "tongxin":
                 headers.update({"Authorization": f"Bearer {key}", "Idempotency-Key": uuid.uuid4().hex})
-            t0 = time.perf_counter()
+            t0 = time.perf_counter() - max(0.0, time.time() - now)  # open loop: from the scheduled time
             try:
                 conn.request("POST", path, body=body, headers=headers)
                 resp = conn.getresponse()
@@ -322,7 +332,7 @@ def _client_proc(port, path, mode, key, communities, threads, t_start, t_measure
                 codes[k] = codes.get(k, 0) + v
 
     cpu0 = time.process_time()
-    ts = [threading.Thread(target=one_thread, args=(os.getpid() * 1000 + i,)) for i in range(threads)]
+    ts = [threading.Thread(target=one_thread, args=(os.getpid() * 1000 + i, random.random() * interval)) for i in range(threads)]
     for t in ts:
         t.start()
     for t in ts:
@@ -375,8 +385,9 @@ def load(args, path, mode, ctx) -> dict:
     t_start = time.time() + 0.5
     t_measure, t_end = t_start + args.warmup, t_start + args.warmup + args.duration
     per = [args.clients // args.procs + (1 if i < args.clients % args.procs else 0) for i in range(args.procs)]
+    interval = args.clients / args.rate if args.rate else 0.0
     procs = [ctx_mp.Process(target=_client_proc, args=(args.port, path, mode, ctx["key"], ctx["communities"], n,
-                                                       t_start, t_measure, t_end, queue)) for n in per if n]
+                                                       t_start, t_measure, t_end, queue, interval)) for n in per if n]
     for p in procs:
         p.start()
     lat, codes, client_cpu = [], {}, 0.0
@@ -524,7 +535,8 @@ def report(r: dict) -> None:
     if "submission" in r:
         s = r["submission"]
         server = "gunicorn gthread" if a.get("server", "gunicorn") == "gunicorn" else "granian wsgi"
-        print(f"Submission, {server} {a['workers']}x{a['threads']}, {a['clients']} client connections, "
+        loop = f"open loop offering {a['rate']:.0f}/s" if a.get("rate") else "closed loop"
+        print(f"Submission, {server} {a['workers']}x{a['threads']}, {a['clients']} client connections, {loop}, "
               f"median of {a['runs']} runs of {a['duration']:.0f} s:")
         print(f"  {'':22s}{'req/s':>9s}{'p50 ms':>9s}{'p95 ms':>9s}{'p99 ms':>9s}")
         for name, key in (("POST /api/v1/orders/", "tongxin"), ("minimal insert", "minimal")):
