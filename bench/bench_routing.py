@@ -13,20 +13,22 @@ read from /work/shared/data (or --data).
     .venv/bin/python bench/bench_routing.py              # 3 runs
     .venv/bin/python bench/bench_routing.py --runs 1
 
-Measured 2026-11-25, 3 runs, on 2 vCPU shared with six other sessions (load average 2.5-5; the
-wall-clock figures include waiting for a core, the CPU ones are what the work itself costs):
+Measured 2026-11-25 19:32 UTC, 3 runs, with the head block, on 2 vCPU shared with another
+engineer's benchmarks (load average about 1, yet both models' CPU times were 20-50 % above an
+earlier run's: compare the ratios):
 
     (medians)                     routing   baseline    ratio
-    train (s)                      15.628      6.415     2.44
-    train, CPU (s)                 11.384      6.167     1.85
-    accuracy                        0.862      0.844     1.02
-    macro-F1                        0.871      0.846     1.03
-    predict one p50 (ms)            0.861      1.137     0.76
-    predict one p99 (ms)            6.703      5.281     1.27
-    predict one p99, CPU (ms)       2.631      4.118     0.64
+    train (s)                      17.410     10.537     1.65
+    train, CPU (s)                 17.321     10.499     1.65
+    accuracy                        0.870      0.844     1.03
+    macro-F1                        0.876      0.846     1.04
+    predict one p50 (ms)            1.249      1.919     0.65
+    predict one p99 (ms)            3.847      6.488     0.59
+    predict one p99, CPU (ms)       3.850      6.354     0.61
 
-(least loaded run: train 10.7 s, predict p50 0.77 ms, p99 2.5 ms wall / 2.4 ms CPU; at load 6-9
-an earlier run gave train 55 s wall / 12.7 s CPU and p99 40 ms wall / 3.5 ms CPU)
+(per run, predict p99 CPU 3.3 / 3.9 / 5.5 ms against the baseline's 7.3 / 6.0 / 6.4; before the
+head block, at load 2.5-5: train 15.6 s wall / 11.4 s CPU, macro-F1 0.871, p99 6.7 ms wall /
+2.6 ms CPU against the baseline's 5.3 / 4.1)
 """
 
 from __future__ import annotations
