@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Benchmark of the service loop: request submission under load, and the dispatcher's inbox and
-the results wall with 1,000,000 requests in the database. PostgreSQL and gunicorn on loopback.
+the results wall with 1,000,000 requests in the database. PostgreSQL and granian on loopback.
 
 Run by hand from the repository root (pytest does not collect it):
 
@@ -9,12 +9,13 @@ Run by hand from the repository root (pytest does not collect it):
 
 The database tx_bench_orders on the DATABASE_URL server is DROPPED and re-created (never point
 --db at a database you care about). The demo alliance is built (core.demo), an integration key
-is made with `create_api_key`, and gunicorn serves tongxin.wsgi with bench/orders_settings.py,
+is made with `create_api_key`, and granian (or gunicorn: --server) serves tongxin.wsgi with bench/orders_settings.py,
 whose URLconf (bench/orders_urls.py) adds /bench/insert/: the baseline that only INSERTs one
 row through the same middleware. The app itself has no such endpoint.
 
 1. Submission: POST /api/v1/orders/ (JSON, bearer key, a fresh Idempotency-Key each time, a
-   random community, a contact phone), by a closed-loop client of --clients connections
+   random community, a contact phone), by a closed-loop client of --clients connections (or an
+   open-loop one offering --rate requests/s)
    (processes x threads, http.client with keep-alive) for --duration seconds after a warm-up;
    the same client against /bench/insert/ with the same body. Throughput and p50/p95/p99
    latency, median over --runs runs; the ratio is Tongxin's figure over the baseline's.
@@ -30,39 +31,57 @@ row through the same middleware. The app itself has no such endpoint.
 The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
 lower bound of what the server does alone.
 
-Results, 25 Nov 2026 (17:40, after the submission and inbox work of decisions 13): 2 vCPUs, the
-other sessions idle but the load generator itself on the same cores (load average 2-8 during the
-runs), PostgreSQL 15 on the same machine, gunicorn gthread 4 workers x 4 threads, CONN_MAX_AGE 300,
-16 client connections, median of 3 runs of 8 s (`bench/out/result_orders.json` has every run):
+Results, 25 Nov 2026 (19:55-20:06, after decision 15: the request, its timeline row and its audit
+event in one prepared statement; granian, 2 workers x 1 thread). 2 vCPUs shared with other
+machines: the speed of the cores themselves varied by a third from one 8-second run to the next
+(the minimal endpoint alone did 800-1,130/s, and the CPU time per request moved with it), so
+every figure is a median and the ratio to the minimal endpoint measured in the same run is the
+steadier number. PostgreSQL 15 on the same machine, CONN_MAX_AGE 300, 16 client connections,
+closed loop, runs of 8 s:
 
-    Submission                 req/s   p50 ms   p95 ms   p99 ms   CPU/request (gunicorn + PostgreSQL)
-    POST /api/v1/orders/       252.1     52.5    128.9    158.0    7.0 ms + 2.0 ms
-    minimal insert            1063.0     13.1     31.7     41.0    1.7 ms + 0.3 ms
-    ratio tongxin/minimal       0.24     4.01     4.07     3.86
-    (the same run before that work, under other sessions' load: 96.1/s, p99 680 ms, 11.8 + 3.2 ms)
+    Submission (median of 5 runs)    req/s   p50 ms   p95 ms   p99 ms   CPU/request (server + PostgreSQL)
+    POST /api/v1/orders/              289.9     54.8     80.4     94.3    5.5 ms + 1.5 ms
+    minimal insert                    849.2     17.6     35.8     44.1    1.5 ms + 0.3 ms
+    ratio tongxin/minimal              0.34
+    runs 2 and 3 (minimal at its quiet speed, 1,120-1,130/s): 317.8/s p99 94.3 ms, 313.4/s p99 81.5 ms
+    runs 4 and 5 (slow cores, 800-820/s): 235.9/s p99 99.9 ms, 185.6/s p99 156.3 ms
 
-    Reads, 1,007,490 requests      p50 ms   p95 ms      (200 sequential calls each)
-    selector inbox (waiting)         11.4     14.4
-    selector inbox (all statuses)    17.6     22.4
-    selector inbox (search, capped)  52.5     71.2
-    selector unit inbox              21.8     27.2
-    selector wall                     2.2      3.1
-    selector wall (one community)     2.6      3.4
-    page /orders/inbox/              31.0     43.7
-    page /orders/inbox/?status=all   31.7     42.4      (the count now stops at 600 rows: "30+" pages)
-    page inbox search                70.1     86.3
-    page /orders/unit/               32.9     40.6
-    page /orders/wall/               14.0     16.8
-    page /orders/wall/?community=    17.4     27.4
-    API  /api/v1/orders/wall          7.6     10.7
+    Server configurations, same load (median of 3 runs of 8 s each, 19:48-19:56):
+    granian 2 workers x 1 thread     308.6/s  p99  88.7 ms   5.1 ms + 1.4 ms
+    granian 2 x 2                    275.4/s  p99 116.3 ms   5.6 ms + 1.7 ms
+    granian 4 x 4                    236.9/s  p99 164.0 ms   6.9 ms + 2.4 ms   (19:38)
+    gunicorn gthread 2 x 2           254.9/s  p99 154.8 ms   6.5 ms + 1.7 ms
+    gunicorn gthread 4 x 4           196.5/s  p99 193.9 ms   8.4 ms + 2.6 ms   (19:37; 252.1/s, p99 158 ms at 17:40
+                                                                               before decision 15, a faster moment)
+    Threads of one Python process share its lock: on 2 cores one single-threaded worker per core
+    costs the least CPU per request. Pages that wait on I/O may want more workers.
 
-Against the targets: the dispatcher's inbox, the unit inbox and the results wall meet p95 < 50 ms
-as pages with a million requests; a free-text word search in the inbox does not (86 ms: it cannot
-use an index). Submission does NOT meet 300/s or p99 < 100 ms: 252/s and p99 158 ms with 16
-clients. It now costs 7 ms of Python and 2 ms of PostgreSQL per request (token memo, memoised
-community, no idempotency read, no savepoints: the request, its timeline row, the audit event and
-the dispatcher's inbox row in one transaction), against 2 ms for the minimal insert; 300/s on two
-cores shared with the load generator would need about 5 ms in all.
+    Open loop (--rate 300: 300 requests/s offered on a fixed schedule, latency from the scheduled
+    time), median of 3 runs at 20:00, when the machine was slow (the read selectors below took
+    1.7 times as long as at 17:40): the minimal endpoint p99 24.5 ms; submission fell behind
+    (p99 3.8 s): at that moment the 2 cores did not have 300 submissions/s in them.
+
+    Reads, 1,007,675 requests, 20:00 (slow cores: the in-process selectors took 1.7x their 17:40 time)
+                                     p50 ms   p95 ms      (200 sequential calls each; 17:40 p95 in brackets)
+    selector inbox (waiting)           19.3     24.4      (14.4)
+    selector inbox (all statuses)      29.1     36.1      (22.4)
+    selector inbox (search, capped)    89.2    115.1      (71.2)
+    selector unit inbox                30.6     37.0      (27.2)
+    selector wall                       3.2      4.1       (3.1)
+    page /orders/inbox/                48.8     60.1      (43.7)
+    page /orders/inbox/?status=all     52.4     65.7      (42.4)
+    page inbox search                 128.5    160.1      (86.3)
+    page /orders/unit/                 60.6     74.0      (40.6)
+    page /orders/wall/                 22.8     28.9      (16.8)
+    page /orders/wall/?community=      32.5     45.3      (27.4)
+    API  /api/v1/orders/wall           13.6     19.1      (10.7)
+
+Against the targets: submission p99 < 100 ms is met (94.3 ms, median of 5; 88.7 ms, median of 3);
+300 submissions/s is met when the cores run at their quiet speed (308.6/s median of 3 at 19:55;
+313-318/s in the fast runs) and missed when they do not (289.9/s median of 5, 252.6/s median of 3
+at 20:00). On a quiet machine the inbox, the unit inbox and the wall meet p95 < 50 ms with a
+million requests (17:40 column); on the slow cores of 20:00 the inbox pages did not (60-74 ms). A
+free-text word search in the inbox cannot use an index and does not (86 ms quiet).
 
 Before the indexes (0002-0004) the wall took 250-300 ms (the plain published_at index put the
 NULLs of 400,000 unpublished rows first) and the inbox joined organisations on a path prefix.
@@ -106,9 +125,9 @@ def parse_args():
     p.add_argument("--rate", type=float, default=0.0,
                    help="open loop: offer this many requests/s in all, on a fixed schedule (0: closed loop, as fast as answered)")
     p.add_argument("--procs", type=int, default=2, help="client processes (the connections are spread over them)")
-    p.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn")
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--server", choices=("gunicorn", "granian"), default="granian")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (2: one per core measured best)")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker")
     p.add_argument("--port", type=int, default=8197)
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--reads", type=int, default=200, help="timed requests per read query")

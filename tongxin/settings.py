@@ -93,6 +93,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+# The hot insert of a submission runs as a prepared statement on PostgreSQL (tongxin/core/db.py).
+# Set DB_PREPARED_STATEMENTS=0 behind a pooler in transaction mode that cannot keep them.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the task worker share one file.
     DATABASES["default"]["OPTIONS"] = {

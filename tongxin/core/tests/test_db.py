@@ -71,3 +71,24 @@ def test_models_it_cannot_write_are_refused(world):
 
     with pytest.raises(TypeError, match="auto primary key"):
         insert_linked(Session(session_key="x", session_data="", expire_date="2030-01-01T00:00:00Z"))
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_statement_is_prepared_on_postgresql_unless_switched_off(world, settings, prepared):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    settings.DB_PREPARED_STATEMENTS = prepared
+
+    def executions():  # of our statement as a prepared statement on this connection
+        with connection.cursor() as cur:
+            cur.execute("SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements"
+                        " WHERE statement LIKE 'WITH parent AS%%'")
+            return cur.fetchone()[0]
+
+    before = executions()
+    for i in range(2):
+        req, ev, audit = _rows(world, number=f"TX00000PREP{i}")
+        with transaction.atomic():
+            insert_linked(req, (ev, "request"), (audit, "target_id"))
+    assert (executions() - before >= 2) if prepared else (executions() == before)
+    assert RequestEvent.objects.filter(request__tracking_number__startswith="TX00000PREP").count() == 2
