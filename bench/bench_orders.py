@@ -45,6 +45,8 @@ closed loop, runs of 8 s:
     ratio tongxin/minimal              0.34
     runs 2 and 3 (minimal at its quiet speed, 1,120-1,130/s): 317.8/s p99 94.3 ms, 313.4/s p99 81.5 ms
     runs 4 and 5 (slow cores, 800-820/s): 235.9/s p99 99.9 ms, 185.6/s p99 156.3 ms
+    the same 5 runs again at 20:41 (minimal 873/s):  240.1/s p50 63.9 p95 99.0 p99 116.5 ms, 5.9 + 1.7 ms,
+                                                     ratio 0.28; its fastest run 313.5/s p99 90.4 ms
 
     Server configurations, same load (median of 3 runs of 8 s each, 19:48-19:56):
     granian 2 workers x 1 thread     308.6/s  p99  88.7 ms   5.1 ms + 1.4 ms
@@ -76,10 +78,10 @@ closed loop, runs of 8 s:
     page /orders/wall/?community=      32.5     45.3      (27.4)
     API  /api/v1/orders/wall           13.6     19.1      (10.7)
 
-Against the targets: submission p99 < 100 ms is met (94.3 ms, median of 5; 88.7 ms, median of 3);
-300 submissions/s is met when the cores run at their quiet speed (308.6/s median of 3 at 19:55;
-313-318/s in the fast runs) and missed when they do not (289.9/s median of 5, 252.6/s median of 3
-at 20:00). On a quiet machine the inbox, the unit inbox and the wall meet p95 < 50 ms with a
+Against the targets: neither is met reliably on this shared machine. In runs where the cores
+ran fast, submission did 308-318/s with p99 81-94 ms (and the median of 3 at 19:55 was 308.6/s,
+p99 88.7 ms); the medians of the other sets were 289.9/s (p99 94.3 ms), 252.6/s (p99 95.1 ms) and
+240.1/s (p99 116.5 ms). On a quiet machine the inbox, the unit inbox and the wall meet p95 < 50 ms with a
 million requests (17:40 column); on the slow cores of 20:00 the inbox pages did not (60-74 ms). A
 free-text word search in the inbox cannot use an index and does not (86 ms quiet).
 
