@@ -94,10 +94,49 @@ def _row_sql(connection, model, link: str | None) -> tuple[str, str, tuple]:
     return _ROW_SQL[key]
 
 
+# Field classes whose value, when of this type (or None), the ORM's preparation passes through
+# unchanged except for the backend's integer adaptation (psycopg's Int2/Int4/Int8 on PostgreSQL);
+# and whose pre_save() is a plain attribute read. Their values skip the ORM's chain of four calls
+# per field (a request has about fifty fields). Exact classes only: a subclass may prepare.
+_UNCHANGED: dict = {
+    models.CharField: str, models.TextField: str, models.SlugField: str, models.EmailField: str,
+    models.IntegerField: int, models.SmallIntegerField: int, models.BigIntegerField: int,
+    models.PositiveIntegerField: int, models.PositiveSmallIntegerField: int, models.PositiveBigIntegerField: int,
+    models.BooleanField: bool,
+}
+_AUTO_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+@functools.cache
+def _shortcut(field) -> tuple[type, str] | None:
+    """(value type, internal type of the integer column or "") when `field` can skip the ORM's chain."""
+    kind = type(field)
+    if kind is models.ForeignKey:
+        target = field.target_field
+        if isinstance(target, _AUTO_KEYS):  # an auto key is not adapted (AutoFieldMixin.get_db_prep_value)
+            return int, ""
+        return (int, target.get_internal_type()) if type(target) in _UNCHANGED and _UNCHANGED[type(target)] is int else None
+    plain = _UNCHANGED.get(kind)
+    if plain is None:
+        return None
+    return plain, field.get_internal_type() if plain is int else ""
+
+
 def _params(connection, obj: models.Model, fields: tuple) -> list:
     """The values of one row as the ORM's insert compiler prepares them (pre_save runs: auto_now_add)."""
     params = []
+    adapt_integer = connection.ops.adapt_integerfield_value
     for field in fields:
+        shortcut = _shortcut(field)
+        if shortcut is not None:
+            value = getattr(obj, field.attname)
+            if value is None:
+                params.append(None)
+                continue
+            plain, integer = shortcut
+            if type(value) is plain or (plain is str and isinstance(value, str)):  # str: also Choices members
+                params.append(adapt_integer(value, integer) if integer else value)
+                continue
         value = field.pre_save(obj, add=True)
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"insert_linked takes plain values, not an expression for {field}")
@@ -138,15 +177,38 @@ def _insert_with_cte(connection, parent: models.Model, children: tuple[Link, ...
         child.pk = pk
 
 
+# Converted statements, by (text, encoding): see _cursor_class.
+_CONVERTED: dict = {}
+
+
 @functools.cache
 def _cursor_class(prepared: bool):
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    if not prepared:
-        return ServerBindingCursor
+    class LinkedInsertCursor(ServerBindingCursor):
+        """Keeps psycopg's conversion of the statement (placeholders to $n, the parameter formats).
 
-    class PreparedCursor(ServerBindingCursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
+        psycopg caches that conversion only for statements under 4,096 bytes and 50 parameters;
+        the CTE is longer, and converting it again for every submission (a regex pass over the
+        SQL) cost more Python than binding its values. There is one statement text per
+        combination of models, so they are all kept. This reaches into psycopg's PostgresQuery
+        (pinned in requirements.lock); core/tests/test_db.py fails if that changes.
+        """
 
-    return PreparedCursor
+        def _convert_query(self, query, params=None):
+            key = (query, self._tx.encoding)
+            parsed = _CONVERTED.get(key)
+            if parsed is None:
+                pgq = super()._convert_query(query, params)
+                _CONVERTED[key] = (pgq.query, pgq._want_formats, pgq._order, pgq._parts)
+                return pgq
+            pgq = self._query_cls(self._tx)
+            pgq.query, pgq._want_formats, pgq._order, pgq._parts = parsed
+            pgq.dump(params)
+            return pgq
+
+        if prepared:
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+    return LinkedInsertCursor

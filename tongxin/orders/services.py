@@ -35,6 +35,8 @@ from .suggest import community_of, suggest
 
 TEXT_MAX = 2000
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+# Choices.values builds a new list on every access; submission checks these on the hot path.
+_KINDS, _CHANNELS = frozenset(Kind.values), frozenset(Channel.values)
 UNSATISFIED = 2  # a rating at or below this is "unsatisfied"
 SATISFIED = 4  # a rating at or above this counts as satisfied in the figures
 
@@ -257,9 +259,9 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
     key = _idem_key(user, idempotency_key)
     # A retried key is found by the unique index when the insert below fails, not by a read
     # here: retries are rare, and the read cost every first submission a query.
-    if kind not in Kind.values:
+    if kind not in _KINDS:
         raise DomainError(f"类型“{kind}”无效", field="kind")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise DomainError(f"渠道“{channel}”无效", field="channel")
     text = (text or "").strip()
     if len(text) < 2:

@@ -92,3 +92,43 @@ def test_the_statement_is_prepared_on_postgresql_unless_switched_off(world, sett
             insert_linked(req, (ev, "request"), (audit, "target_id"))
     assert (executions() - before >= 2) if prepared else (executions() == before)
     assert RequestEvent.objects.filter(request__tracking_number__startswith="TX00000PREP").count() == 2
+
+
+def test_values_are_prepared_exactly_as_the_orm_prepares_them(world):
+    from tongxin.core.db import _insert_fields, _params, _shortcut
+    from tongxin.orders.models import Kind
+
+    req = ServiceRequest(tracking_number="TX00000PARAM", access_key="k" * 22, community=world.community_a, kind=Kind.WISH,
+                         text="路灯坏了", title=12345, lng=120.1, lat=None, reopen_count=2, published=True,
+                         suggestion={"reasons": []}, search_text="路灯")
+    _, ev, audit = _rows(world)
+    ev.request = req
+    for obj in (req, ev, audit):
+        fields = _insert_fields(type(obj))
+        assert any(_shortcut(f) for f in fields)  # the shortcut is taken for some fields
+        orm = [f.get_db_prep_save(f.pre_save(obj, add=True), connection=connection) for f in fields]
+        ours = _params(connection, obj, fields)
+        for field, a, b in zip(fields, orm, ours, strict=True):
+            if getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False):  # now(), taken twice
+                assert type(a) is type(b), field.name
+                continue
+            assert (type(a), repr(a)) == (type(b), repr(b)), field.name
+    fields = _insert_fields(ServiceRequest)
+    ours = _params(connection, req, fields)
+    assert ours[[f.name for f in fields].index("title")] == "12345"  # a wrong type still goes through the ORM
+
+
+def test_the_converted_statement_is_reused_with_new_values(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("the conversion cache belongs to the PostgreSQL cursor")
+    from tongxin.core import db
+
+    db._CONVERTED.clear()
+    for i in range(3):
+        req, ev, audit = _rows(world, number=f"TX00000CONV{i}")
+        req.text = f"路灯坏了 {i}"
+        with transaction.atomic():
+            insert_linked(req, (ev, "request"), (audit, "target_id"))
+    assert len([k for k in db._CONVERTED if k[0].startswith("WITH parent AS")]) == 1
+    texts = set(ServiceRequest.objects.filter(tracking_number__startswith="TX00000CONV").values_list("text", flat=True))
+    assert texts == {"路灯坏了 0", "路灯坏了 1", "路灯坏了 2"}

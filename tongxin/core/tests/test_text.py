@@ -22,3 +22,22 @@ def test_traditional_query_matches_simplified_text():
 def test_search_blob_joins_parts_and_skips_empty_ones():
     assert search_blob("張三", None, "", "黨員") == "张三 党员"
     assert to_simplified("國") == "国"
+
+
+def test_to_simplified_skips_only_what_opencc_would_not_change():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tongxin.core.text import _t2s, traditional_trigger
+
+    assert traditional_trigger()  # the fast path is on with the pinned OpenCC
+    alphabet = list("黨建區域聯盟張三國質量党建区域联盟张三国质量后發髮乾干了瞭著着台臺檯雲云面麵 ，。！？、\n,.!?abc123")
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def same_as_opencc(text):
+        assert to_simplified(text) == _t2s.convert(text)
+
+    same_as_opencc()
+    long_letter = "小区东门路灯坏了三天，晚上很黑。" * 200 + "請盡快處理"
+    assert to_simplified(long_letter) == _t2s.convert(long_letter)
