@@ -67,7 +67,8 @@ class ChatWebhook(models.Model):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="notifications", verbose_name=_("recipient"))
+                                  related_name="notifications", verbose_name=_("recipient"),
+                                  db_index=False)  # leads notify_inbox_idx below
     webhook = models.ForeignKey(ChatWebhook, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="deliveries", verbose_name=_("chat webhook"))
     organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL,
@@ -85,7 +86,7 @@ class Notification(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # pending rows: notify_due_idx below
     # When the row was last handed to the task queue, so the retry sweep does not pile up copies
     # while the workers are down.
     queued_at = models.DateTimeField(null=True, blank=True)

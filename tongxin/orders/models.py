@@ -106,8 +106,10 @@ class Category(models.Model):
 
 
 class ServiceRequest(models.Model):
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SERVICE, db_index=True)
-    tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True)
+    # Indexes are declared in Meta, and only those a read uses: a submission writes every one of
+    # them (db_index and unique on a CharField would add a LIKE index apiece on PostgreSQL).
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SERVICE)
+    tracking_number = models.CharField(_("tracking number"), max_length=20)
     # A secret that lets the person who submitted without logging in follow and rate it.
     access_key = models.CharField(max_length=32, editable=False)
     alliance = models.ForeignKey("orgs.Alliance", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -124,19 +126,21 @@ class ServiceRequest(models.Model):
 
     contact_name = models.CharField(_("contact"), max_length=40, blank=True)
     contact_phone_enc = models.TextField(blank=True, editable=False)
-    contact_phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    contact_phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     contact_phone_masked = models.CharField(_("contact phone"), max_length=16, blank=True, editable=False)
     submitter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submitted_requests")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
-    community = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="community_requests", verbose_name=_("community"))
+    # Both lead composite indexes below, which serve their lookups too.
+    community = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="community_requests",
+                                  verbose_name=_("community"), db_index=False)
     assigned_unit = models.ForeignKey(
         "orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_requests",
-        verbose_name=_("responsible unit or team"),
+        verbose_name=_("responsible unit or team"), db_index=False,
     )
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_wishes")
 
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     dispatched_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -147,10 +151,10 @@ class ServiceRequest(models.Model):
     accept_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     finish_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
-    idempotency_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(_("comment"), max_length=300, blank=True)
-    published = models.BooleanField(_("published"), default=False, db_index=True)
+    published = models.BooleanField(_("published"), default=False)
     public_text = models.TextField(_("public text"), blank=True)
     result_text = models.TextField(_("result"), blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
@@ -172,8 +176,13 @@ class ServiceRequest(models.Model):
             # The results wall, newest first, in all and in one community (partial: published rows only).
             models.Index(fields=["-published_at", "-id"], name="orders_wall_recent_idx", condition=Q(published=True)),
             models.Index(fields=["community", "-published_at", "-id"], name="orders_wall_community_idx", condition=Q(published=True)),
+            # The micro-wish wall (a small index: wishes only, so a service request never writes it).
+            models.Index(fields=["-status", "-created_at"], name="orders_wish_wall_idx", condition=Q(kind="wish")),
+            models.Index(fields=["contact_phone_hash"], name="orders_contact_phone_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["tracking_number"], name="orders_tracking_number_uniq"),
+            models.UniqueConstraint(fields=["idempotency_key"], name="orders_idempotency_key_uniq"),
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="request_rating_1_5"),
         ]
         verbose_name = _("service request")
