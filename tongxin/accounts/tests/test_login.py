@@ -44,3 +44,14 @@ def test_inactive_users_cannot_log_in(world, client):
 def test_pages_need_a_login(db, client):
     resp = client.get("/people/")
     assert resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
+
+
+def test_the_session_user_comes_with_its_person(world, django_assert_num_queries):
+    backend = PhoneOrUsernameBackend()
+    with django_assert_num_queries(1):
+        user = backend.get_user(world.resident_a.pk)
+        assert str(user) == world.resident_a.person.name  # the menu's name: no second query
+    world.resident_a.is_active = False
+    world.resident_a.save()
+    assert backend.get_user(world.resident_a.pk) is None
+    assert backend.get_user(10**9) is None
