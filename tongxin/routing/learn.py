@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import pickle
 import re
 import unicodedata
@@ -37,48 +36,6 @@ _NON_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
 
 
-@lru_cache(maxsize=1)
-def _traditional_trigger() -> frozenset | None:
-    """Characters whose presence can make OpenCC t2s change a text (None: unknown, always convert).
-
-    OpenCC's pure-Python converter is slow (about 1 ms per 300 characters); most texts are
-    already simplified, and a text with none of these characters comes out unchanged.
-    """
-    try:
-        import opencc
-
-        folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
-        chars: set[str] = set()
-        phrases = []
-        for name in ("TSCharacters.txt", "TSPhrases.txt"):
-            with open(os.path.join(folder, name), encoding="utf-8") as fh:
-                for line in fh:
-                    key, _, value = line.rstrip("\n").partition("\t")
-                    first = value.split()[0] if value.split() else key
-                    if not key or first == key:
-                        continue
-                    if len(key) == 1:
-                        chars.add(key)
-                    else:
-                        phrases.append((key, first))
-        for key, first in phrases:
-            if chars.isdisjoint(key):
-                if len(first) == len(key):
-                    chars.update(a for a, b in zip(key, first, strict=True) if a != b)
-                else:
-                    chars.update(key)
-        return frozenset(chars)
-    except (ImportError, OSError):  # pragma: no cover - another OpenCC build: convert everything
-        return None
-
-
-@lru_cache(maxsize=1)
-def _opencc_split():
-    from opencc import OpenCC
-
-    return OpenCC().split_chars_re  # the separators OpenCC.convert() splits on
-
-
 def fold(text: str | None) -> str:
     """Width, pinyin notes, script and case folded; symbols, punctuation and spaces removed."""
     if not text:
@@ -86,14 +43,7 @@ def fold(text: str | None) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = _ARTEFACT.sub(" ", t)
     t = _PINYIN_NOTE.sub("", t)
-    trigger = _traditional_trigger()
-    if trigger is None:
-        t = to_simplified(t)
-    elif not trigger.isdisjoint(t):
-        # OpenCC converts the pieces between its separators independently: convert only the pieces
-        # that need it (identical result, and a long text with one traditional word stays fast).
-        pieces = _opencc_split().split(t)
-        t = "".join(p if i % 2 or trigger.isdisjoint(p) else to_simplified(p) for i, p in enumerate(pieces))
+    t = to_simplified(t)  # only the pieces holding a traditional character are converted
     t = _NON_WORD.sub("", t.lower())
     return _DIGITS.sub("0", t)
 
