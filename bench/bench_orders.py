@@ -31,6 +31,30 @@ row through the same middleware. The app itself has no such endpoint.
 The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
 lower bound of what the server does alone.
 
+Results, 25 Nov 2026 (23:06-23:11 UTC, after decision 16; granian 2 workers x 1 thread, load
+from wrk, 16 connections, runs of 8 s, 1,040,000 requests in the table). The machine's core
+speed moved by half within minutes again (the same in-process submission cost 2.6-3.0 ms of CPU
+at 22:50 and 3.5-4.3 ms at 23:11), so compare ratios and CPU per request:
+
+    Submission (median of 5 runs)    req/s   p50 ms   p95 ms   p99 ms   CPU/request (server + PostgreSQL)
+    POST /api/v1/orders/              301.6     49.7     90.5    108.7    4.1 ms + 1.2 ms
+    minimal insert                   1058.4     14.5     26.7     32.7    1.1 ms + 0.3 ms
+    ratio tongxin/minimal              0.28
+    runs 1 and 2 (cores at full speed): 369.7/s p99 75.6 ms, 359.3/s p99 104.7 ms (3.6-3.7 ms + 1.0 ms)
+    runs 3-5 (cores slower, CPU per request up by a fifth): 245.3, 272.0, 301.6/s, p99 109-153 ms
+    earlier the same evening, with another engineer's experiment holding one core: 208.2/s
+    (3.9 ms + 1.1 ms); the first run of the day, before decision 16 and with the Python client:
+    166.9/s (6.5 ms + 1.8 ms, client 0.8 ms)
+
+    Open loop, --rate 300 (Python client, 0.7 ms of client CPU per request), median of 3 runs at
+    23:08: the minimal endpoint p99 16.9 ms; submission fell behind (p50 0.56 s): below saturation
+    every request wakes an idle worker and CPU per submission rose to 5.2 ms + 1.5 ms.
+
+    Reads at 23:10 (slow cores: the wall selector took 4.3 ms against 2.4 ms at 22:40):
+    selector inbox (waiting) p95 26.8 ms, page /orders/inbox/ p95 63.9 ms, /orders/unit/ 62.8 ms,
+    /orders/wall/ 28.0 ms, API wall 17.7 ms. At 22:40 (the other experiment running): inbox page
+    p95 53.2 ms, unit inbox 65.4 ms (before the rowurl tag), wall 27.5 ms.
+
 Results, 25 Nov 2026 (19:55-20:06, after decision 15: the request, its timeline row and its audit
 event in one prepared statement; granian, 2 workers x 1 thread). 2 vCPUs shared with other
 machines: the speed of the cores themselves varied by a third from one 8-second run to the next
