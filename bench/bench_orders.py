@@ -490,12 +490,18 @@ def load_wrk(args, path, mode, ctx) -> dict:
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     total, bad_status, socket_errors, duration_us, p50, p95, p99 = (float(v) for v in line.split()[1:])
     ok = int(total - bad_status)
-    seconds = duration_us / 1e6
     client = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
-    cpu = {f"{k}_cpu_ms": (after[k] - before[k]) * 1000 / max(total, 1) for k in ("app", "db")}
-    cpu["client_cpu_ms"] = client * 1000 / max(total, 1)
-    return {"rps": ok / seconds, "ok": ok, "errors": int(bad_status + socket_errors), "codes": {"2xx": ok, "other": int(bad_status)},
-            "p50_ms": p50 / 1000, "p95_ms": p95 / 1000, "p99_ms": p99 / 1000, **cpu,
+    return _figures(before, after, requests=int(total), ok=ok, seconds=duration_us / 1e6, client_cpu=client,
+                    codes={"2xx": ok, "other": int(bad_status)}, errors=int(bad_status + socket_errors),
+                    percentiles={50: p50 / 1000, 95: p95 / 1000, 99: p99 / 1000})
+
+
+def _figures(before, after, *, requests, ok, seconds, client_cpu, codes, errors, percentiles) -> dict:
+    """One load run's figures; CPU per request over every request made in the measured span."""
+    cpu = {f"{k}_cpu_ms": (after[k] - before[k]) * 1000 / max(requests, 1) for k in ("app", "db")}
+    cpu["client_cpu_ms"] = client_cpu * 1000 / max(requests, 1)
+    return {"rps": ok / seconds, "ok": ok, "errors": errors, "codes": codes,
+            **{f"p{p}_ms": ms for p, ms in percentiles.items()}, **cpu,
             "capacity_rps": (os.cpu_count() or 1) * 1000 / max(cpu["app_cpu_ms"] + cpu["db_cpu_ms"], 1e-6)}
 
 
@@ -521,13 +527,11 @@ def load(args, path, mode, ctx) -> dict:
     for p in procs:
         p.join()
     after = cpu_snapshot(ctx["server_pid"], args.db)
-    total = sum(codes.values()) or 1  # CPU covers warm-up too: divide by every request made
     ok = codes.get(201, 0)
-    cpu = {f"{k}_cpu_ms": (after[k] - before[k]) * 1000 / total for k in ("app", "db")}
-    cpu["client_cpu_ms"] = client_cpu * 1000 / total
-    return {"rps": ok / args.duration, "ok": ok, "errors": sum(v for k, v in codes.items() if k != 201),
-            "codes": codes, **{f"p{p}_ms": pct(lat, p) * 1000 for p in PERCENTILES}, **cpu,
-            "capacity_rps": (os.cpu_count() or 1) * 1000 / max(cpu["app_cpu_ms"] + cpu["db_cpu_ms"], 1e-6)}
+    # CPU covers warm-up too: divide by every request made
+    return _figures(before, after, requests=sum(codes.values()), ok=ok, seconds=args.duration, client_cpu=client_cpu,
+                    codes=codes, errors=sum(v for k, v in codes.items() if k != 201),
+                    percentiles={p: pct(lat, p) * 1000 for p in PERCENTILES})
 
 
 # --- reads --------------------------------------------------------------------------------------

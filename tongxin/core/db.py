@@ -115,7 +115,7 @@ def _shortcut(field) -> tuple[type, str] | None:
         target = field.target_field
         if isinstance(target, _AUTO_KEYS):  # an auto key is not adapted (AutoFieldMixin.get_db_prep_value)
             return int, ""
-        return (int, target.get_internal_type()) if type(target) in _UNCHANGED and _UNCHANGED[type(target)] is int else None
+        return (int, target.get_internal_type()) if _UNCHANGED.get(type(target)) is int else None
     plain = _UNCHANGED.get(kind)
     if plain is None:
         return None
