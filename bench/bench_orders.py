@@ -155,7 +155,7 @@ def parse_args():
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                    help="load generator: wrk (C, about a tenth of the Python client's CPU per request, so more of "
                         "the shared cores go to the server; `apt-get install wrk`), or the Python client; auto: wrk "
-                        "when installed and the loop is closed")
+                        "when installed. With --rate, wrk runs one thread per connection, each on its own schedule")
     p.add_argument("--server", choices=("gunicorn", "granian"), default="granian")
     p.add_argument("--workers", type=int, default=2, help="worker processes (2: one per core measured best)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker")
@@ -441,7 +441,7 @@ end
 function init(args)
   math.randomseed(os.time() * 1000 + tid)
 end
-function request()
+%(open_loop)sfunction request()
   counter = counter + 1
   local body = string.format(
     '{"text": "%%s", "community_id": %%d, "contact_name": "王先生", "contact_phone": "139%%08d", "address": "%%d号楼"}',
@@ -458,24 +458,54 @@ function done(summary, latency, requests)
   io.write(string.format("RESULT %%d %%d %%d %%d %%f %%f %%f\n", summary.requests, summary.errors.status,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.duration,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+  for _, t in ipairs(threads) do
+    local late = t:get("late")
+    if late then io.write("LATE ", table.concat(late, " "), "\n") end
+  end
+end
+"""
+
+# Open loop (--rate): one connection per wrk thread (each thread has its own Lua state, so a
+# thread's delay(), request() and response() belong to one connection, in that order). Connection
+# k sends at start + k/rate + i*interval; the latency counts from that scheduled time, so an answer
+# that comes late delays the next send without hiding it (what wrk2 does).
+WRK_OPEN_LOOP = r"""
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } tx_timespec; int clock_gettime(int, tx_timespec *); ]]
+local clock = ffi.new("tx_timespec")
+local function now_us() ffi.C.clock_gettime(1, clock); return tonumber(clock.tv_sec) * 1e6 + tonumber(clock.tv_nsec) / 1e3 end
+local interval_us, phase_us = %(interval_us)f, %(phase_us)f
+late = {}
+local due, sent = nil, nil
+function delay()
+  local now = now_us()
+  if due == nil then due = now + (tid - 1) * phase_us end
+  sent, due = due, due + interval_us
+  return math.max(0, math.ceil((sent - now) / 1000))  -- wrk's timers count whole milliseconds
+end
+function response(status, headers, body)
+  if sent and status < 300 then late[#late + 1] = math.floor(now_us() - sent) end
 end
 """
 
 
 def load_wrk(args, path, mode, ctx) -> dict:
-    """The same load from wrk (closed loop, --clients connections over --procs threads).
+    """The same load from wrk: closed loop (--clients connections over --procs threads), or open
+    loop with --rate (--clients connections, one per wrk thread, see WRK_OPEN_LOOP).
 
     A warm-up run of --warmup seconds, then the measured run; CPU is taken over the measured run
     only. Every request that is not 2xx counts as an error (wrk does not tell 201 from 200)."""
     import resource
     import tempfile
 
-    lua = WRK_SCRIPT % {"mode": mode, "key": ctx["key"], "path": path,
+    open_loop = WRK_OPEN_LOOP % {"interval_us": args.clients / args.rate * 1e6, "phase_us": 1e6 / args.rate} if args.rate else ""
+    lua = WRK_SCRIPT % {"mode": mode, "key": ctx["key"], "path": path, "open_loop": open_loop,
                         "communities": ", ".join(str(c) for c in ctx["communities"]),
                         "texts": ", ".join(json.dumps(t, ensure_ascii=False) for t in TEXTS)}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, encoding="utf-8") as fh:
         fh.write(lua)
-    base = ["wrk", f"-t{min(args.procs, args.clients)}", f"-c{args.clients}", "-s", fh.name, "--timeout", "30s"]
+    threads = args.clients if args.rate else min(args.procs, args.clients)
+    base = ["wrk", f"-t{threads}", f"-c{args.clients}", "-s", fh.name, "--timeout", "30s"]
     url = f"http://127.0.0.1:{args.port}{path}"
     try:
         if args.warmup:
@@ -491,6 +521,9 @@ def load_wrk(args, path, mode, ctx) -> dict:
     total, bad_status, socket_errors, duration_us, p50, p95, p99 = (float(v) for v in line.split()[1:])
     ok = int(total - bad_status)
     client = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    if args.rate:  # latency from each request's scheduled time, not from when wrk got to send it
+        late = [int(v) for x in out.splitlines() if x.startswith("LATE ") for v in x.split()[1:]]
+        p50, p95, p99 = (pct(late, p) for p in PERCENTILES)
     return _figures(before, after, requests=int(total), ok=ok, seconds=duration_us / 1e6, client_cpu=client,
                     codes={"2xx": ok, "other": int(bad_status)}, errors=int(bad_status + socket_errors),
                     percentiles={50: p50 / 1000, 95: p95 / 1000, 99: p99 / 1000})
@@ -625,9 +658,9 @@ def main():
             runs = {"tongxin": [], "minimal": []}
             client = args.client
             if client == "auto":
-                client = "wrk" if shutil.which("wrk") and not args.rate else "python"
-            if client == "wrk" and (args.rate or not shutil.which("wrk")):
-                sys.exit("--client wrk needs wrk installed (apt-get install wrk) and a closed loop (no --rate)")
+                client = "wrk" if shutil.which("wrk") else "python"
+            if client == "wrk" and not shutil.which("wrk"):
+                sys.exit("--client wrk needs wrk installed (apt-get install wrk)")
             result["client"] = client
             print(f"  load from {client}", flush=True)
             for i in range(args.runs):

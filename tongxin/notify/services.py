@@ -106,16 +106,14 @@ def _enqueue_on_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: _enqueue(ids))
 
 
-def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", target=None, organization=None,
-           channels: tuple[str, ...] = ("inbox",), dedupe_key: str = "") -> list[Notification]:
-    """One Notification per recipient per channel; returns them (existing rows too, for a repeated dedupe_key)."""
+def _title(title: str) -> str:
     title = (title or "").strip()
     if not title:
         raise DomainError("通知标题不能为空", field="title")
-    unknown = [c for c in channels if c not in Channel.values]
-    if unknown:
-        raise DomainError(f"未知的通知渠道：{'、'.join(unknown)}", field="channels")
-    now = timezone.now()
+    return title[:200]
+
+
+def _distinct_active(recipients) -> list:
     seen: set[int] = set()
     users = []
     for user in recipients or []:
@@ -123,9 +121,33 @@ def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", 
             continue
         seen.add(user.pk)
         users.append(user)
+    return users
+
+
+def inbox_rows(*, recipients, verb: str, title: str, body: str = "", url: str = "", target=None,
+               organization=None) -> list[Notification]:
+    """Unsaved in-app notifications (delivered by being written), for a caller that writes them
+    in the same statement as their target: orders.submit_request, with core.db.insert_linked
+    setting target_id. Nothing to enqueue: an inbox row is "sent" once it exists."""
+    title = _title(title)
+    now = timezone.now()
+    common = {"verb": verb[:60], "title": title, "body": body, "url": url, "organization": organization,
+              "channel": Channel.INBOX, "status": DeliveryStatus.SENT, "sent_at": now, **_target_fields(target)}
+    return [Notification(recipient=user, **common) for user in _distinct_active(recipients)]
+
+
+def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", target=None, organization=None,
+           channels: tuple[str, ...] = ("inbox",), dedupe_key: str = "") -> list[Notification]:
+    """One Notification per recipient per channel; returns them (existing rows too, for a repeated dedupe_key)."""
+    title = _title(title)
+    unknown = [c for c in channels if c not in Channel.values]
+    if unknown:
+        raise DomainError(f"未知的通知渠道：{'、'.join(unknown)}", field="channels")
+    now = timezone.now()
+    users = _distinct_active(recipients)
     rows: list[Notification] = []
     to_send: list[int] = []
-    common = {"verb": verb[:60], "title": title[:200], "body": body, "url": url, "organization": organization,
+    common = {"verb": verb[:60], "title": title, "body": body, "url": url, "organization": organization,
               "dedupe_key": dedupe_key, **_target_fields(target)}
     # No savepoint of its own: callers are in a transaction already, and an error aborts it anyway.
     with transaction.atomic(savepoint=False):
@@ -165,14 +187,12 @@ def notify(*, recipients, verb: str, title: str, body: str = "", url: str = "", 
 def notify_group(*, organization, title: str, body: str, url: str = "", dedupe_key: str = "",
                  verb: str = "group_message", target=None) -> list[Notification]:
     """Post to every active group robot of the organisation; one delivery row per robot."""
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("通知标题不能为空", field="title")
+    title = _title(title)
     now = timezone.now()
     rows, to_send = [], []
     with transaction.atomic(savepoint=False):
         for hook in ChatWebhook.objects.filter(organization=organization, active=True).order_by("id"):
-            fields = {"verb": verb[:60], "title": title[:200], "body": body, "url": url, "organization": organization,
+            fields = {"verb": verb[:60], "title": title, "body": body, "url": url, "organization": organization,
                       "dedupe_key": dedupe_key, "webhook": hook, "channel": hook.kind, "next_attempt_at": now,
                       **_target_fields(target)}
             lookup = {"dedupe_key": dedupe_key, "webhook": hook, "channel": hook.kind} if dedupe_key else None

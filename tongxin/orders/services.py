@@ -25,6 +25,7 @@ from tongxin.core.db import insert_linked
 from tongxin.core.errors import DomainError, PermissionDenied
 from tongxin.core.text import search_blob
 from tongxin.core.validators import mask_phone, validate_phone
+from tongxin.notify.services import inbox_rows
 from tongxin.orgs.models import Alliance, AllianceMembership, Organization, OrgKind
 
 from . import memo, workflow
@@ -317,11 +318,15 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
                                   to_status=Status.SUBMITTED, payload={"channel": channel, "kind": kind})
                 audit = events.build(actor=user, verb="order.submitted", target=req, organization=community,
                                      payload={"kind": kind, "channel": channel, "tracking_number": number})
-                # One statement for the three rows on PostgreSQL: the hot write of the loop (decisions #15).
-                insert_linked(req, (ev, "request"), (audit, "target_id"))
+                # The community's dispatchers are told in the same statement, so their link goes by
+                # the tracking number: the request has no id yet (decisions #17).
+                notes = inbox_rows(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True),
+                                   verb="order.submitted", title=f"新{Kind(kind).label}：{req.display_title}",
+                                   body=f"编号 {number}，请及时派单。", url=f"/orders/go/{number}/", target=req,
+                                   organization=community)
+                # One statement for all the rows on PostgreSQL: the hot write of the loop (decisions #15).
+                insert_linked(req, (ev, "request"), (audit, "target_id"), *((n, "target_id") for n in notes))
                 _save_photos(req, cleaned, stage=Stage.REPORT, by=user, event=ev)
-                _notify(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True), req=req, verb="order.submitted",
-                        title=f"新{Kind(kind).label}：{req.display_title}", body=f"编号 {req.tracking_number}，请及时派单。")
             return req
         except IntegrityError:
             if key:

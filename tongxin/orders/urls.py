@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("t/<str:number>/", views.track, name="track"),
+    path("go/<str:number>/", views.go, name="go"),
     path("t/<str:number>/<str:action>/", views.resident_action, name="resident_action"),
     path("inbox/", views.inbox, name="inbox"),
     path("unit/", views.unit_inbox, name="unit_inbox"),

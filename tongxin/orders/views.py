@@ -131,6 +131,16 @@ def track(request, number):
     return render(request, "orders/track.html", ctx)
 
 
+@login_required
+def go(request, number):
+    """The link of a notification written with its request, before the request had an id (the
+    dispatchers' "new request"): that request's work page, if the user may see it."""
+    pk = selectors.visible_requests(request.user).filter(tracking_number=number.strip().upper()).values_list("pk", flat=True).first()
+    if pk is None:
+        raise Http404
+    return redirect("orders:detail", pk=pk)
+
+
 def track_lookup(request):
     number = (request.GET.get("number") or "").strip().upper()
     if number:

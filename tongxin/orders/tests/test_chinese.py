@@ -88,7 +88,11 @@ def test_timeline_shows_actor_time_and_note(ow, client, dispatched):
 
 def test_notifications_along_the_loop(ow, submit):
     req = submit()
-    assert Notification.objects.filter(recipient=ow.dispatcher_a, verb="order.submitted", target_id=str(req.pk)).exists()
+    n = Notification.objects.get(recipient=ow.dispatcher_a, verb="order.submitted", target_id=str(req.pk))
+    assert n.target == req and n.organization == ow.community_a and n.status == "sent" and n.sent_at is not None
+    assert req.tracking_number in n.body and n.title.startswith("新")
+    # Written with the request, before it had an id: the link goes by the tracking number to the work page.
+    assert n.url == f"/orders/go/{req.tracking_number}/"
     services.dispatch(req=req, by=ow.dispatcher_a, unit=ow.unit_a, category=ow.cat["municipal"])
     n = Notification.objects.get(recipient=ow.liaison_a, verb="order.dispatched", target_id=str(req.pk))
     assert n.channel == "inbox" and n.url == f"/orders/{req.pk}/" and req.tracking_number in n.body

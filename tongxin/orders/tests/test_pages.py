@@ -63,6 +63,23 @@ def test_dispatcher_of_another_community_gets_404(ow, client, submit):
     assert req.tracking_number not in client.get("/orders/inbox/").content.decode()
 
 
+def test_notification_link_goes_to_the_work_page_by_tracking_number(ow, client, submit):
+    from tongxin.notify.models import Notification
+
+    req = submit()
+    url = Notification.objects.get(recipient=ow.dispatcher_a, verb="order.submitted").url
+    client.force_login(ow.dispatcher_a)
+    r = client.get(url)
+    assert r.status_code == 302 and r["Location"] == f"/orders/{req.pk}/"
+    assert client.get(url.lower()).status_code == 302  # typed by hand
+    assert client.get("/orders/go/TX000000NOPE/").status_code == 404
+    client.force_login(ow.dispatcher_b)  # another community: not even whether it exists
+    assert client.get(url).status_code == 404
+    client.logout()
+    r = client.get(url)
+    assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
+
+
 def test_unit_accepts_sees_phone_and_completes(ow, client, dispatched):
     req = dispatched()
     client.force_login(ow.liaison_a)

@@ -23,6 +23,29 @@ def test_resident_submit_prefills_contact_and_suggests(ow, submit):
     assert Event.objects.filter(verb="order.submitted", target_id=str(req.pk)).exists()
 
 
+def test_submission_writes_its_rows_in_one_statement_on_postgresql(ow, submit):
+    """The request, its timeline row, its audit event and every dispatcher's notification."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tongxin.accounts.models import Role
+    from tongxin.notify.models import Notification
+
+    dispatchers = services.users_with_roles(ow.community_a, [Role.DISPATCHER])
+    assert dispatchers
+    submit()  # warms the memoised reads (categories, dispatchers, alliance)
+    with CaptureQueriesContext(connection) as queries:
+        req = submit(text="楼道灯坏了好几天")
+    # A statement psycopg has prepared before is logged without its text (None).
+    statements = [q["sql"] or "" for q in queries.captured_queries if "SAVEPOINT" not in (q["sql"] or "")]
+    if connection.vendor == "postgresql":
+        assert len(statements) == 1, statements
+    else:
+        assert len([q for q in statements if q.startswith("INSERT")]) == 3 + len(dispatchers)
+    notes = Notification.objects.filter(verb="order.submitted", target_id=str(req.pk))
+    assert sorted(n.recipient_id for n in notes) == sorted(u.pk for u in dispatchers)
+
+
 def test_same_idempotency_key_returns_the_same_request(ow, submit):
     a = submit(idempotency_key="phone-retry-1")
     b = submit(idempotency_key="phone-retry-1", text="完全不同的文字也不会产生第二单")
