@@ -15,7 +15,8 @@ row through the same middleware. The app itself has no such endpoint.
 
 1. Submission: POST /api/v1/orders/ (JSON, bearer key, a fresh Idempotency-Key each time, a
    random community, a contact phone), by a closed-loop client of --clients connections (or an
-   open-loop one offering --rate requests/s)
+   open-loop one offering --rate requests/s on a fixed schedule, latency counted from each
+   request's scheduled time: `--rate 300 --clients 32` is the target's own measure)
    (processes x threads, http.client with keep-alive) for --duration seconds after a warm-up;
    the same client against /bench/insert/ with the same body. Throughput and p50/p95/p99
    latency, median over --runs runs; the ratio is Tongxin's figure over the baseline's.
@@ -30,6 +31,30 @@ row through the same middleware. The app itself has no such endpoint.
 
 The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
 lower bound of what the server does alone.
+
+Results, 26 Nov 2026 (03:00-03:20 UTC, after decision 17: the dispatchers' notifications in the
+submission's one statement; wrk as the client; 1,119,093 requests in the table; median of 5 runs
+of 8 s each, the four sets run one after the other):
+
+    Submission                                  req/s   p50 ms   p95 ms   p99 ms   CPU/request (server + PostgreSQL)
+    open loop 300/s, granian 3 x 1 (default)    299.0      8.1     17.7     24.9    3.6 ms + 1.1 ms
+    open loop 300/s, granian 2 x 1              297.5     12.6     71.5    134.5    3.5 ms + 1.1 ms
+    closed loop, 16 connections, granian 3 x 1  416.7     36.7     70.4     79.8    3.4 ms + 1.0 ms
+    closed loop, 16 connections, granian 2 x 1  391.2     40.2     61.5     72.0    3.3 ms + 1.0 ms
+    minimal insert, closed loop, 3 x 1         1705.8      8.6     18.5     23.8    0.8 ms + 0.2 ms
+    ratio tongxin/minimal (closed, 3 x 1)        0.24
+    open loop 300/s, 3 x 1: runs 24.9, 52.8, 23.9, 118.8, 23.7 ms at p99; 2 x 1: 67.7, 98.7, 146.1,
+    148.5, 134.5 ms. With two workers the kernel had given one of them 20 of the 32 connections
+    and the other 12 (ss -tnp), so at 300/s offered one worker ran near saturation while the
+    other idled; a closed loop hides this (a slow connection simply sends less).
+
+    Reads at 02:55 (1,119,093 requests; 200 sequential calls each):  p50 ms   p95 ms
+    page /orders/inbox/                                                   30.6     43.3
+    page /orders/inbox/?status=all                                        30.6     41.8
+    page /orders/unit/                                                    28.0     35.2
+    page /orders/wall/                                                    11.7     17.5
+    API  /api/v1/orders/wall                                               5.7      7.3
+    page inbox free-text search (?q=路灯; no index can serve it)           69.5     94.0
 
 Results, 25 Nov 2026 (23:06-23:11 UTC, after decision 16; granian 2 workers x 1 thread, load
 from wrk, 16 connections, runs of 8 s, 1,040,000 requests in the table). The machine's core
@@ -157,7 +182,9 @@ def parse_args():
                         "the shared cores go to the server; `apt-get install wrk`), or the Python client; auto: wrk "
                         "when installed. With --rate, wrk runs one thread per connection, each on its own schedule")
     p.add_argument("--server", choices=("gunicorn", "granian"), default="granian")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (2: one per core measured best)")
+    p.add_argument("--workers", type=int, default=3,
+                   help="worker processes (3 on 2 cores: keep-alive connections spread unevenly over the workers, "
+                        "and a third lets both cores serve the busier ones; decisions #17)")
     p.add_argument("--threads", type=int, default=1, help="threads per worker")
     p.add_argument("--port", type=int, default=8197)
     p.add_argument("--rows", type=int, default=1_000_000)
