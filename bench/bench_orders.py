@@ -29,10 +29,10 @@ row through the same middleware. The app itself has no such endpoint.
    (/orders/inbox/ in its default "waiting" view, all statuses, a search) and the public wall
    (all, one community) and the API wall; p50 and p95.
 
-The client shares the machine's cores with gunicorn and PostgreSQL, so the throughput is a
+The client shares the machine's cores with the server and PostgreSQL, so the throughput is a
 lower bound of what the server does alone.
 
-Results, 26 Nov 2026 (03:00-03:20 UTC, after decision 17: the dispatchers' notifications in the
+Results, 26 Nov 2026 (01:30-01:45 UTC, after decision 17: the dispatchers' notifications in the
 submission's one statement; wrk as the client; 1,119,093 requests in the table; median of 5 runs
 of 8 s each, the four sets run one after the other):
 
@@ -48,7 +48,7 @@ of 8 s each, the four sets run one after the other):
     and the other 12 (ss -tnp), so at 300/s offered one worker ran near saturation while the
     other idled; a closed loop hides this (a slow connection simply sends less).
 
-    Reads at 02:55 (1,119,093 requests; 200 sequential calls each):  p50 ms   p95 ms
+    Reads at 01:25 (1,119,093 requests; 200 sequential calls each):  p50 ms   p95 ms
     page /orders/inbox/                                                   30.6     43.3
     page /orders/inbox/?status=all                                        30.6     41.8
     page /orders/unit/                                                    28.0     35.2

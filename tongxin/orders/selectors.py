@@ -68,6 +68,14 @@ def get_by_tracking(number: str) -> ServiceRequest:
     return req
 
 
+def visible_id_by_tracking(user, number: str) -> int:
+    """The id of the request with this tracking number, if `user` may see it (else NotFound)."""
+    pk = visible_requests(user).filter(tracking_number=(number or "").strip().upper()).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFound(f"没有找到编号为“{(number or '').strip()[:20]}”的工单，请核对编号")
+    return pk
+
+
 def _filter(qs, *, status="", kind="", category=None, q="", community=None):
     if status:
         qs = qs.filter(status__in=status if isinstance(status, (list, tuple, set)) else [status])

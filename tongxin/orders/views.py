@@ -135,10 +135,10 @@ def track(request, number):
 def go(request, number):
     """The link of a notification written with its request, before the request had an id (the
     dispatchers' "new request"): that request's work page, if the user may see it."""
-    pk = selectors.visible_requests(request.user).filter(tracking_number=number.strip().upper()).values_list("pk", flat=True).first()
-    if pk is None:
-        raise Http404
-    return redirect("orders:detail", pk=pk)
+    try:
+        return redirect("orders:detail", pk=selectors.visible_id_by_tracking(request.user, number))
+    except NotFound:
+        raise Http404 from None
 
 
 def track_lookup(request):
