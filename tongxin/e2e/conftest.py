@@ -14,6 +14,24 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
+def submit(page, selector: str, timeout: float = 30_000) -> None:
+    """Click a full-page form's button and wait until the answer page has loaded.
+
+    A refused form answers 400 with the same page again, so waiting for "network idle" may
+    return before the answer arrived (the old page is idle), and the next fill or click then
+    lands on a page about to be replaced. Waiting for the navigation itself cannot be early.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_navigation(wait_until="load", timeout=timeout):
+            page.click(selector)
+    except PlaywrightTimeout:
+        shown = page.locator(".invalid-feedback, .alert").all_inner_texts()
+        raise AssertionError(f"no answer page {timeout / 1000:.0f} s after clicking {selector} on {page.url}; "
+                             f"messages on the page: {shown}") from None
+
+
 def pytest_collection_modifyitems(config, items):
     if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         return

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, submit
 
 pytestmark = [pytest.mark.e2e]
 
@@ -37,13 +37,12 @@ def test_topic_from_phone_to_project_and_public_page(demo, open_page):
     res.wait_for_url(re.compile(r"/topics/new/"))
     fits(res, PHONE)
     res.fill("#id_description", "院里自行车棚漏雨，车子都生锈了，想商量一下修还是拆。")
-    res.click("[data-testid=raise-submit]")
-    res.wait_for_load_state("networkidle")
+    submit(res, "[data-testid=raise-submit]")
     assert "请填写议题标题" in res.locator("[data-testid=raise-form]").inner_text()
     res.fill("#id_title", "自行车棚漏雨，修还是拆？")
     res.fill("#id_compound", "宁化府11号院")
     res.fill("#id_building", "2号楼")
-    res.click("[data-testid=raise-submit]")
+    submit(res, "[data-testid=raise-submit]")
     res.wait_for_url(re.compile(r"/topics/\d+/$"))
     topic = Topic.objects.get(title="自行车棚漏雨，修还是拆？")
     assert topic.stage == Stage.ONLINE and topic.raised_by.username == "resident"

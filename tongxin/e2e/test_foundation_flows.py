@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, submit
 
 pytestmark = [pytest.mark.e2e]
 
@@ -18,12 +18,11 @@ def test_dispatcher_registers_a_person_and_reveals_the_phone(demo, open_page):
     page.fill("#id_name", "测试居民甲")
     page.select_option("#id_organization", label="宁化府社区党委")
     page.fill("#id_phone", "1381234")
-    page.click("[data-testid=person-form] button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    submit(page, "[data-testid=person-form] button[type=submit]")
     assert "/people/new/" in page.url
     assert "手机号" in page.locator("[data-testid=person-form]").inner_text()
     page.fill("#id_phone", "13912340000")
-    page.click("[data-testid=person-form] button[type=submit]")
+    submit(page, "[data-testid=person-form] button[type=submit]")
     page.wait_for_url(re.compile(r"/people/\d+/$"))
     assert page.locator("[data-testid=person-name]").inner_text() == "测试居民甲"
     assert "139****0000" in page.locator("[data-testid=personal-data]").inner_text()

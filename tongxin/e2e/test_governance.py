@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, submit
 
 pytestmark = [pytest.mark.e2e]
 
@@ -45,8 +45,7 @@ def test_agreement_obligation_and_fulfilment_from_a_phone(demo, open_page):
     admin.fill("#id_starts_on", start.isoformat())
     admin.fill("#id_ends_on", (start - dt.timedelta(days=1)).isoformat())
     admin.fill("#id_signed_on", start.isoformat())
-    admin.click("[data-testid=save]")
-    admin.wait_for_load_state("networkidle")
+    submit(admin, "[data-testid=save]")
     assert "早于开始日期" in admin.locator("[data-testid=agreement-form]").inner_text()
     assert Agreement.objects.count() == agreements
     admin.fill("#id_ends_on", end.isoformat())
@@ -77,8 +76,7 @@ def test_agreement_obligation_and_fulfilment_from_a_phone(demo, open_page):
     card.locator("[data-testid=record-fulfilment]").click()
     liaison.wait_for_selector("[data-testid=fulfil-form]")
     fits(liaison, PHONE)
-    liaison.click("[data-testid=save]")  # no note: refused, nothing recorded
-    liaison.wait_for_load_state("networkidle")
+    submit(liaison, "[data-testid=save]")  # no note: refused, nothing recorded
     assert "请写明履行情况" in liaison.locator("[data-testid=fulfil-form]").inner_text()
     assert Fulfilment.objects.count() == fulfilments
     liaison.fill("#id_note", "组织职工清扫门前道路，劝离占道摊点 3 处")
@@ -116,8 +114,7 @@ def test_liaison_draws_the_road_in_front_of_the_unit(demo, open_page):
     page.wait_for_selector("#segment-map.leaflet-container")
     fits(page, PHONE)
     page.fill("#id_name", "山西饭店后门小巷")
-    page.click("[data-testid=save]")  # nothing drawn: refused in Chinese
-    page.wait_for_load_state("networkidle")
+    submit(page, "[data-testid=save]")  # nothing drawn: refused in Chinese
     assert "请在地图上画出路段" in page.locator("[data-testid=segment-form]").inner_text()
     page.wait_for_selector("#segment-map.leaflet-container")
     page.locator("#segment-map").scroll_into_view_if_needed()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, submit
 
 pytestmark = [pytest.mark.e2e]
 
@@ -44,13 +44,12 @@ def test_resource_need_match_pair_project_wall(demo, open_page, tmp_path):
     unit.fill("#id_description", "党员志愿者每周为行动不便的老人上门理发")
     unit.fill("#id_capacity", "12")
     unit.fill("#id_contact_phone", "13803519999")
-    unit.click("[data-testid=save]")
-    unit.wait_for_load_state("networkidle")
+    submit(unit, "[data-testid=save]")
     assert "没有可用时间的资源不能登记" in unit.locator("[data-testid=resource-form]").inner_text()
     assert not Resource.objects.filter(title="老人上门理发志愿服务").exists()
     fits(unit, PHONE)
     unit.fill("#id_availability", "周三 09:00-11:00\n周六 09:00-11:00")
-    unit.click("[data-testid=save]")
+    submit(unit, "[data-testid=save]")
     unit.wait_for_url(re.compile(r"/lists/resources/\d+/$"))
     assert "周三、周六 09:00–11:00" in unit.locator("[data-testid=windows]").inner_text()
     assert unit.locator("[data-testid=phone]").inner_text().strip() == "138****9999"
@@ -63,8 +62,7 @@ def test_resource_need_match_pair_project_wall(demo, open_page, tmp_path):
     disp.fill("#id_title", "行动不便老人理发难")
     disp.fill("#id_description", "社区有十几位行动不便的老人，需要志愿者上门理发")
     disp.fill("#id_quantity", "0")
-    disp.click("[data-testid=save]")
-    disp.wait_for_load_state("networkidle")
+    submit(disp, "[data-testid=save]")
     assert "需求数量不能小于 1" in disp.locator("[data-testid=need-form]").inner_text()
     assert not Need.objects.filter(title="行动不便老人理发难").exists()
     disp.fill("#id_quantity", "10")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, submit
 
 pytestmark = [pytest.mark.e2e]
 
@@ -34,12 +34,11 @@ def test_request_from_phone_to_results_wall(demo, open_page):
     res.goto(f"{res.base}/orders/new/")
     assert "我要点单" in res.locator("h1").inner_text() or "点单" in res.locator("h1").inner_text()
     fits(res, PHONE)
-    res.click("[data-testid=submit]")  # empty text: refused with a Chinese message, nothing created
-    res.wait_for_load_state("networkidle")
+    submit(res, "[data-testid=submit]")  # empty text: refused with a Chinese message, nothing created
     assert "请描述您的诉求" in res.locator("[data-testid=submit-form]").inner_text()
     assert not ServiceRequest.objects.filter(text__contains="占道摆摊").exists()
     res.fill("#text", f"5号楼门口有人占道摆摊，影响通行。我叫{resident_name}，电话{PHONE_NO}")
-    res.click("[data-testid=submit]")
+    submit(res, "[data-testid=submit]")
     res.wait_for_url(re.compile(r"/orders/t/TX\w+/\?k=\w+"))
     number = res.locator("[data-testid=tracking-number]").inner_text().strip()
     track_url = res.url

@@ -9,6 +9,7 @@ a Chinese message naming the field at fault.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 
@@ -37,6 +38,7 @@ from .suggest import community_of, suggest
 TEXT_MAX = 2000
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # Choices.values builds a new list on every access; submission checks these on the hot path.
+logger = logging.getLogger(__name__)
 _KINDS, _CHANNELS = frozenset(Kind.values), frozenset(Channel.values)
 UNSATISFIED = 2  # a rating at or below this is "unsatisfied"
 SATISFIED = 4  # a rating at or above this counts as satisfied in the figures
@@ -328,12 +330,15 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
                 insert_linked(req, (ev, "request"), (audit, "target_id"), *((n, "target_id") for n in notes))
                 _save_photos(req, cleaned, stage=Stage.REPORT, by=user, event=ev)
             return req
-        except IntegrityError:
+        except IntegrityError as exc:
             if key:
                 existing = ServiceRequest.objects.filter(idempotency_key=key).first()
                 if existing is not None:
                     return existing  # a retry (or a concurrent twin) of the same submission won
-    raise DomainError("系统繁忙，请稍后重试", code="busy")  # pragma: no cover - five collisions in a row
+            clash = exc
+    # Five clashes in a row are not bad luck with tracking numbers: say what the database said.
+    logger.error("submission refused after five integrity errors, the last: %s", clash)  # pragma: no cover
+    raise DomainError("系统繁忙，请稍后重试", code="busy")  # pragma: no cover
 
 
 # --- the one writer of status -------------------------------------------------------------------
