@@ -23,8 +23,9 @@ class ImportStatus(models.TextChoices):
 S = ImportStatus
 # The only moves a job may make. services.transition() enforces this with compare-and-set.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.UPLOADED: frozenset({S.VALIDATING}),
-    S.VALIDATING: frozenset({S.VALIDATED, S.INVALID}),
+    # A run that stalls (its worker died) is failed by the stall check, from any running status.
+    S.UPLOADED: frozenset({S.VALIDATING, S.FAILED}),
+    S.VALIDATING: frozenset({S.VALIDATED, S.INVALID, S.FAILED}),
     S.VALIDATED: frozenset({S.IMPORTING}),
     S.INVALID: frozenset(),
     S.IMPORTING: frozenset({S.DONE, S.FAILED}),

@@ -7,7 +7,9 @@ double click or a retried request or task delivery acts once.
 import json
 import logging
 import time
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -23,7 +25,7 @@ from tongxin.people.selectors import visible_people
 
 from . import importers, workbook
 from .columns import MEMBER_STATUS_LABELS, ORG_COLUMNS, ORG_KIND_LABELS, PEOPLE_COLUMNS, ROLE_TAG_LABELS, SEX_LABELS
-from .models import TRANSITIONS, ImportJob, ImportKind, ImportStatus
+from .models import RUNNING_STATUSES, TRANSITIONS, ImportJob, ImportKind, ImportStatus
 
 log = logging.getLogger(__name__)
 S = ImportStatus
@@ -70,6 +72,7 @@ def create_job(*, by, kind: str, upload) -> ImportJob:
         job.save()
         events.record(actor=by, verb="dataio.uploaded", target=job, organization=importers.scope_root(by),
                       payload={"kind": kind, "file": name, "size": upload.size})
+        _schedule_stall_check(job, "validate")
         transaction.on_commit(lambda: _enqueue("validate_import", job.pk))
     return job
 
@@ -97,8 +100,49 @@ def confirm(*, job: ImportJob, by) -> ImportJob:
         if transition(job, to=S.IMPORTING, confirmed_at=timezone.now(), progress_done=0, progress_total=job.valid_rows):
             events.record(actor=by, verb="dataio.confirmed", target=job, organization=importers.scope_root(by),
                           payload={"kind": job.kind, "rows": job.valid_rows})
+            _schedule_stall_check(job, "import")
             transaction.on_commit(lambda: _enqueue("run_import", job.pk))
     return job
+
+
+# --- runs whose worker died ----------------------------------------------------------------
+
+STALL_KIND = "dataio.stall_check"
+
+
+def stall_after() -> timedelta:
+    """How long a dry run or an import may take before it counts as stalled (settings.IMPORT_STALL_MINUTES)."""
+    return timedelta(minutes=getattr(settings, "IMPORT_STALL_MINUTES", 120))
+
+
+def _schedule_stall_check(job: ImportJob, stage: str) -> None:
+    from tongxin.notify import scheduler
+
+    scheduler.schedule(kind=STALL_KIND, due_at=timezone.now() + stall_after(), target=job,
+                       dedupe_key=f"import:{job.pk}:{stage}")
+
+
+def fail_stalled(*, job: ImportJob, now=None) -> bool:
+    """Fail a job that is still checking or importing long after it started: its worker died.
+
+    Nothing was written: the import is one transaction, which the database rolled back with the
+    dead connection. A worker that is only slow, not dead, finds the job failed when it tries to
+    mark it done, and rolls its transaction back too (transition() is compare-and-set).
+    """
+    now = now or timezone.now()
+    started = job.confirmed_at if job.status == S.IMPORTING else job.created_at
+    if job.status not in RUNNING_STATUSES or started is None or now - started < stall_after():
+        return False
+    minutes = int(stall_after().total_seconds() // 60)
+    what = "导入" if job.status == S.IMPORTING else "检查文件"
+    with transaction.atomic():
+        if not transition(job, to=S.FAILED, finished_at=now,
+                          message=f"{what}超过 {minutes} 分钟仍未完成（后台处理已中断），未写入任何数据：请重新上传文件再试"):
+            return False
+        events.record(actor=None, verb="dataio.stalled", target=job, organization=importers.scope_root(job.created_by),
+                      reason="后台处理中断", payload={"kind": job.kind, "minutes": minutes})
+        transaction.on_commit(lambda: (_discard_upload(job), _discard_prepared(job)))
+    return True
 
 
 # --- the work the tasks do -----------------------------------------------------------------

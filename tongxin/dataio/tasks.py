@@ -4,7 +4,10 @@ Arguments are the job id only, so every backend (database, Redis/rq, immediate) 
 the services make each run idempotent (compare-and-set on the job's status).
 """
 
+from django.utils import timezone
 from django_tasks import task
+
+from tongxin.notify import scheduler
 
 from . import services
 
@@ -19,3 +22,11 @@ def validate_import(job_id: int) -> str:
 def run_import(job_id: int) -> str:
     job = services.run_import(job_id)
     return job.status if job else "missing"
+
+
+@scheduler.register(services.STALL_KIND)
+def stall_check(job) -> None:
+    """A dry run or an import still running long after it started: its worker died; fail it."""
+    if job.target is not None:
+        # The check was due when it was scheduled to be; the scheduler may run it late, never early.
+        services.fail_stalled(job=job.target, now=max(timezone.now(), job.due_at))
