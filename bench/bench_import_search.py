@@ -160,7 +160,7 @@ def people_rows(n: int, communities: list[dict], rnd: random.Random):
                 status = "正式党员"
                 full = (joined_d + dt.timedelta(days=365)).isoformat()
         yield [
-            name, "", f"139{i:08d}", id_number(i) if i % 2 == 0 else "", org, comm["name"], tags, branch, joined, full, status,
+            name, "", f"139{i:08d}", id_number(i) if i % 2 == 0 else "", org, comm["name"], tags, "", branch, joined, full, status,
             "", f"同心街道幸福路{i % 500}号{i % 30}幢", "汉族", "", "",
         ]
 

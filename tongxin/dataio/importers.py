@@ -131,6 +131,37 @@ def _resolve(index: OrgIndex, text: str, perms: tuple[str, ...], what: str) -> t
     return row, ""
 
 
+class GridIndex:
+    """The grids the user may see, by code and by (responsible organisation, name), read once."""
+
+    def __init__(self, user):
+        from tongxin.grids.selectors import visible_grids
+
+        self.by_id: dict[int, tuple] = {}
+        self.by_code: dict[str, tuple] = {}
+        self.by_name: dict[str, list] = defaultdict(list)
+        for row in visible_grids(user).values_list("id", "name", "code", "organization_id"):
+            self.by_id[row[0]] = row
+            self.by_code[row[2]] = row
+            self.by_name[row[1]].append(row)
+
+    def find(self, text: str, community_id: int | None) -> tuple[tuple | None, str]:
+        """(row, "") or (None, reason) for a grid's code, or its name within the person's community."""
+        text = (text or "").strip()
+        hit = self.by_code.get(text)
+        if hit is not None:
+            if community_id is not None and hit[3] != community_id:
+                return None, f"网格“{text}”不属于所填的所在社区"
+            return hit, ""
+        hits = [h for h in self.by_name.get(text, []) if community_id is None or h[3] == community_id]
+        if len(hits) > 1:
+            return None, f"有 {len(hits)} 个网格名为“{text}”，请改填网格编码以区分"
+        if not hits:
+            where = "所在社区" if community_id is not None else "您的权限范围内"
+            return None, f"{where}找不到网格“{text}”：请核对网格名称或改填网格编码"
+        return hits[0], ""
+
+
 # --- people ------------------------------------------------------------------------------------
 
 @dataclass
@@ -141,10 +172,12 @@ class PersonRow:
     community_id: int | None
     tags: list[str]
     profile: dict | None
+    grid_id: int | None = None
 
 
 def validate_people(user, rows: Iterable[tuple[int, dict]], *, progress: Callable[[int], None] | None = None) -> Result:
     index = OrgIndex(user)
+    grids = GridIndex(user)
     from tongxin.people.selectors import community_choices
 
     communities = set(community_choices(user).values_list("pk", flat=True))
@@ -204,12 +237,22 @@ def validate_people(user, rows: Iterable[tuple[int, dict]], *, progress: Callabl
         for label in filter(None, _SPLIT_RE.split(raw.get("tags", ""))):
             tag = ROLE_TAG_BY_LABEL.get(label)
             if tag is None:
-                allowed = "、".join(v for k, v in ROLE_TAG_LABELS.items() if k not in GRID_TAGS)
-                err("tags", f"角色标签“{label}”无效，可填：{allowed}")
-            elif tag in GRID_TAGS:
-                err("tags", f"“{label}”需要指定网格：请导入后在人员页面添加该角色")
+                err("tags", f"角色标签“{label}”无效，可填：{'、'.join(ROLE_TAG_LABELS.values())}")
             elif tag not in tags:
                 tags.append(tag)
+        grid = None
+        if raw.get("grid"):
+            grid, problem = grids.find(raw["grid"], community[0] if community else None)
+            if problem:
+                err("grid", problem)
+            elif community is None and not raw.get("community"):
+                # A grid belongs to one community: the person lives there.
+                home = index.by_id.get(grid[3])
+                if home is not None and home[4] == OrgKind.COMMUNITY_COMMITTEE and home[0] in communities:
+                    community = home
+        needs_grid = [ROLE_TAG_LABELS[t] for t in tags if t in GRID_TAGS]
+        if needs_grid and not raw.get("grid"):
+            err("grid", f"“{'、'.join(needs_grid)}”需要填写所在网格（网格名称或网格编码）")
         profile = _validate_profile(raw, tags, community, index, today, err)
         if profile is not None and RoleTag.PARTY_MEMBER not in tags:
             tags.append(RoleTag.PARTY_MEMBER)
@@ -232,7 +275,8 @@ def validate_people(user, rows: Iterable[tuple[int, dict]], *, progress: Callabl
         if errs:
             res.errors.extend(errs)
         else:
-            res.rows.append(PersonRow(number, values, org[0], community[0] if community else None, tags, profile))
+            res.rows.append(PersonRow(number, values, org[0], community[0] if community else None, tags, profile,
+                                      grid[0] if grid else None))
         if progress and res.total % 2000 == 0:
             progress(res.total)
     _check_people_against_db(user, res)
@@ -376,7 +420,8 @@ def prepare_people(rows: list[PersonRow]) -> list[dict]:
         person = {
             "name": v["name"], "sex": v.get("sex", ""), "ethnicity": v.get("ethnicity", ""), "education": v.get("education", ""),
             "note": v.get("note", ""), "birth_date": v["birth_date"].isoformat() if v.get("birth_date") else None,
-            "organization_id": r.organization_id, "community_id": r.community_id, "search_text": search_blob(v["name"]),
+            "organization_id": r.organization_id, "community_id": r.community_id, "grid_id": r.grid_id,
+            "search_text": search_blob(v["name"]),
             **vars(sensitive),
         }
         profile = None
@@ -410,11 +455,14 @@ def recheck_people(user, prepared: list[dict]) -> list[RowError]:
         elif not index.in_scope(org, *perms):
             errors.append(RowError(row, PERSON_HEADERS[key], f"{what}“{org[1]}”不在您的权限范围内"))
 
+    grids = GridIndex(user).by_id
     for item in prepared:
         p, row = item["person"], item["row"]
         check(row, "organization", p["organization_id"], (P.MANAGE_PEOPLE, P.IMPORT_DATA), "所属组织")
         if p["community_id"] and p["community_id"] not in communities:
             errors.append(RowError(row, PERSON_HEADERS["community"], "所在社区已被删除、归档或不在您的权限范围内"))
+        if p.get("grid_id") and p["grid_id"] not in grids:
+            errors.append(RowError(row, PERSON_HEADERS["grid"], "所在网格已被删除或不在您的权限范围内"))
         if item["profile"]:
             check(row, "branch", item["profile"]["branch_id"], (P.VIEW_ORGS,), "所在支部")
             if item["profile"].get("work_unit_id"):
@@ -438,7 +486,8 @@ def write_people(user, prepared: list[dict], *, reason: str) -> list[int]:
         profile = item["profile"]
         for tag in item["tags"]:
             org_id = profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and profile) else None
-            roles.append({"person_id": pk, "tag": tag, "organization_id": org_id, "grid_id": None, "since": today, "until": None})
+            grid_id = item["person"].get("grid_id") if tag in GRID_TAGS else None
+            roles.append({"person_id": pk, "tag": tag, "organization_id": org_id, "grid_id": grid_id, "since": today, "until": None})
         if profile:
             profiles.append({"person_id": pk, "lost_contact_since": None, "in_service": False, "work_unit_id": None,
                              "home_community_id": None, "is_central_household": False, "status": "full", **profile})
@@ -464,7 +513,8 @@ def _write_people_orm(user, prepared: list[dict], *, reason: str) -> list[int]:
         profile = item["profile"]
         for tag in item["tags"]:
             org_id = profile["branch_id"] if (tag == RoleTag.PARTY_MEMBER and profile) else None
-            roles.append(PersonRole(person_id=person.pk, tag=tag, organization_id=org_id, since=today))
+            roles.append(PersonRole(person_id=person.pk, tag=tag, organization_id=org_id, since=today,
+                                    grid_id=person.grid_id if tag in GRID_TAGS else None))
         if profile:
             profiles.append(PartyMemberProfile(person_id=person.pk, **profile))
     PersonRole.objects.bulk_create(roles, batch_size=BATCH)

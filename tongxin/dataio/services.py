@@ -343,7 +343,7 @@ def export_people(*, by) -> tuple[bytes, int]:
     _ensure_can_export(by)
     export_orgs = Q(organization__in=_org_ids(by)) | Q(community__in=_org_ids(by)) if scope_paths(by, P.EXPORT_DATA) != ALL else Q()
     qs = (
-        visible_people(by).filter(export_orgs).select_related("organization", "community")
+        visible_people(by).filter(export_orgs).select_related("organization", "community", "grid")
         .select_related("party_profile__branch", "party_profile__work_unit")
         .prefetch_related(Prefetch("roles", queryset=PersonRole.objects.filter(until__isnull=True).order_by("tag"), to_attr="active"))
         .order_by("organization_id", "name", "id")
@@ -361,7 +361,7 @@ def export_people(*, by) -> tuple[bytes, int]:
             tags = "、".join(ROLE_TAG_LABELS.get(r.tag, r.tag) for r in p.active)
             yield [
                 p.pk, p.name, SEX_LABELS.get(p.sex, ""), p.phone_masked, p.id_number_masked, p.organization.name,
-                p.community.name if p.community else "", tags,
+                p.community.name if p.community else "", tags, p.grid.name if p.grid else "",
                 prof.branch.name if prof else "", prof.joined_on if prof and prof.joined_on else "",
                 prof.full_member_on if prof and prof.full_member_on else "",
                 MEMBER_STATUS_LABELS.get(prof.status, "") if prof else "",
