@@ -224,7 +224,8 @@ def run_validation(job_id: int) -> ImportJob | None:
     else:
         prepared = importers.prepare_people(result.rows) if job.kind == ImportKind.PEOPLE else importers.prepare_organizations(result.rows)
         job.file.storage.save(_rows_name(job), ContentFile(json.dumps(prepared, ensure_ascii=False).encode()))
-        transition(job, to=S.VALIDATED, message="", **fields)
+        if not transition(job, to=S.VALIDATED, message="", **fields):
+            _discard_prepared(job)  # failed meanwhile (the stall check): keep no personal data for a dead job
     _discard_upload(job)
     return job
 

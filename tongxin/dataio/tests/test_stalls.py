@@ -86,3 +86,20 @@ def test_the_limit_is_a_setting(world, dead_worker, settings):
     assert services.fail_stalled(job=job, now=timezone.now() + dt.timedelta(minutes=6))
     assert not services.fail_stalled(job=ImportJob.objects.get(pk=job.pk), now=timezone.now() + LATER)  # once
     assert Event.objects.filter(verb="dataio.stalled").count() == 1
+
+
+def test_a_dry_run_that_finishes_after_the_stall_check_keeps_nothing(world, dead_worker, monkeypatch):
+    job = services.create_job(by=world.dispatcher_a, kind="people", upload=upload(xlsx(PEOPLE_HEADERS, rows())))
+    real_transition = services.transition
+
+    def stalled_meanwhile(job, *, to, **fields):
+        if to == ImportStatus.VALIDATED:  # the stall check got there first, while the rows were being checked
+            assert services.fail_stalled(job=ImportJob.objects.get(pk=job.pk), now=timezone.now() + LATER)
+        return real_transition(job, to=to, **fields)
+
+    monkeypatch.setattr(services, "transition", stalled_meanwhile)
+    # The check's own clean-up ran when it committed, before the dry run wrote its rows: not run here.
+    services.run_validation(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert not job.file.storage.exists(services._rows_name(job))
