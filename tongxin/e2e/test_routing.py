@@ -11,16 +11,6 @@ from .conftest import DESKTOP, PHONE
 pytestmark = [pytest.mark.e2e]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_model_cache():
-    """The live server shares this process's model cache: leave no model behind for the next test's database."""
-    from tongxin.routing import selectors
-
-    selectors.clear_cache()
-    yield
-    selectors.clear_cache()
-
-
 def fits(page, viewport) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= viewport["width"], (page.url, width)
