@@ -6,7 +6,7 @@ from shapely.geometry import Point, shape
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm, scope_q
 from tongxin.core.errors import DomainError, NotFound
-from tongxin.core.text import normalize_for_search
+from tongxin.core.search import filter_words
 
 from .models import Grid, GridLevel
 
@@ -20,8 +20,7 @@ def visible_grids(user) -> QuerySet[Grid]:
 def search_grids(user, *, q: str = "", level: int | None = None, parent: Grid | None = None) -> QuerySet[Grid]:
     """Visible grids whose name or code holds every term of `q` (traditional = simplified)."""
     qs = visible_grids(user)
-    for term in normalize_for_search(q).split():
-        qs = qs.filter(search_text__contains=term)
+    qs = filter_words(qs, q)
     if level:
         qs = qs.filter(level=level)
     if parent is not None:

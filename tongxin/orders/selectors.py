@@ -18,7 +18,7 @@ from django.utils import timezone
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm, scope_q
 from tongxin.core.errors import NotFound
-from tongxin.core.text import normalize_for_search
+from tongxin.core.search import filter_words
 from tongxin.orgs.models import Organization
 
 from . import workflow
@@ -27,6 +27,7 @@ from .models import Category, Kind, RequestEvent, ServiceRequest, Status
 INBOX_STATUSES = [Status.SUBMITTED, Status.INQUIRY, Status.DECLINED]
 UNIT_STATUSES = [Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED]
 DONE_STATUSES = [Status.DONE, Status.RATED, Status.PUBLISHED]
+SEARCH_INDEX = "orders_search_bigrams_idx"  # migration 0006, PostgreSQL only
 
 
 # Columns no list or detail page shows: not read, so a page of rows costs less to fetch and build.
@@ -85,9 +86,7 @@ def _filter(qs, *, status="", kind="", category=None, q="", community=None):
         qs = qs.filter(Q(category=category) | Q(category__isnull=True, suggested_category=category))
     if community is not None:
         qs = qs.filter(community=community)
-    for term in normalize_for_search(q).split():
-        qs = qs.filter(search_text__contains=term)
-    return qs
+    return filter_words(qs, q, bigram_index=SEARCH_INDEX)
 
 
 def scope_ids(user, perm: str, *, kinds=None) -> list[int] | None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import ALL, has_perm, scope_paths, scope_q
 from tongxin.core.errors import NotFound
-from tongxin.core.text import normalize_for_search
+from tongxin.core.search import filter_words
 
 from .models import Alliance, AllianceMembership, Department, DutyChairTerm, Organization
 
@@ -24,8 +24,7 @@ def visible_organizations(user, *, include_archived: bool = False) -> QuerySet[O
 
 def search_organizations(user, *, q: str = "", kind: str = "", include_archived: bool = False) -> QuerySet[Organization]:
     qs = visible_organizations(user, include_archived=include_archived)
-    for term in normalize_for_search(q).split():
-        qs = qs.filter(search_text__contains=term)
+    qs = filter_words(qs, q)
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("parent")
