@@ -168,6 +168,7 @@ MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
 # A dry run or import still running this long after it started has lost its worker: the scheduler fails it.
 IMPORT_STALL_MINUTES = int(os.environ.get("IMPORT_STALL_MINUTES", "120"))
+IMPORT_CONFIRM_DAYS = int(os.environ.get("IMPORT_CONFIRM_DAYS", "7"))  # a checked file not confirmed by then expires
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(30 * 1024 * 1024)))
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

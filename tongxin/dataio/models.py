@@ -1,5 +1,7 @@
 """An Excel import is a job with a small state machine; its transitions live in one table."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +20,7 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Imported")
     FAILED = "failed", _("Import failed")
+    EXPIRED = "expired", _("Expired, not imported")
 
 
 S = ImportStatus
@@ -26,14 +29,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # A run that stalls (its worker died) is failed by the stall check, from any running status.
     S.UPLOADED: frozenset({S.VALIDATING, S.FAILED}),
     S.VALIDATING: frozenset({S.VALIDATED, S.INVALID, S.FAILED}),
-    S.VALIDATED: frozenset({S.IMPORTING}),
+    # A checked file nobody confirms expires (its prepared rows hold personal data).
+    S.VALIDATED: frozenset({S.IMPORTING, S.EXPIRED}),
     S.INVALID: frozenset(),
     S.IMPORTING: frozenset({S.DONE, S.FAILED}),
     S.DONE: frozenset(),
     S.FAILED: frozenset(),
+    S.EXPIRED: frozenset(),
 }
-FINAL_STATUSES = frozenset({S.INVALID, S.DONE, S.FAILED})
+FINAL_STATUSES = frozenset({S.INVALID, S.DONE, S.FAILED, S.EXPIRED})
 RUNNING_STATUSES = frozenset({S.UPLOADED, S.VALIDATING, S.IMPORTING})
+
+
+def confirm_within() -> timedelta:
+    """How long a checked file waits for its import to be confirmed (settings.IMPORT_CONFIRM_DAYS)."""
+    return timedelta(days=getattr(settings, "IMPORT_CONFIRM_DAYS", 7))
 
 
 class ImportJob(models.Model):
@@ -70,8 +80,15 @@ class ImportJob(models.Model):
         return self.status in RUNNING_STATUSES
 
     @property
+    def confirm_by(self):
+        """When a checked file expires unless its import is confirmed (settings.IMPORT_CONFIRM_DAYS)."""
+        if self.status != S.VALIDATED or self.finished_at is None:
+            return None
+        return self.finished_at + confirm_within()
+
+    @property
     def progress_percent(self) -> int:
-        if self.status in (S.DONE, S.VALIDATED, S.INVALID):
+        if self.status in (S.DONE, S.VALIDATED, S.INVALID, S.EXPIRED):
             return 100
         if not self.progress_total:
             return 0

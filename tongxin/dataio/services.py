@@ -25,7 +25,7 @@ from tongxin.people.selectors import visible_people
 
 from . import importers, workbook
 from .columns import MEMBER_STATUS_LABELS, ORG_COLUMNS, ORG_KIND_LABELS, PEOPLE_COLUMNS, ROLE_TAG_LABELS, SEX_LABELS
-from .models import RUNNING_STATUSES, TRANSITIONS, ImportJob, ImportKind, ImportStatus
+from .models import RUNNING_STATUSES, TRANSITIONS, ImportJob, ImportKind, ImportStatus, confirm_within
 
 log = logging.getLogger(__name__)
 S = ImportStatus
@@ -96,6 +96,8 @@ def confirm(*, job: ImportJob, by) -> ImportJob:
         raise DomainError("文件还在检查中，请稍候", code="not_ready")
     if job.status == S.FAILED:
         raise DomainError("这次导入已失败，请重新上传文件", code="failed")
+    if job.status == S.EXPIRED:
+        raise DomainError(f"检查通过后 {confirm_within().days} 天未确认，这次导入已过期：请重新上传文件", code="expired")
     with transaction.atomic():
         if transition(job, to=S.IMPORTING, confirmed_at=timezone.now(), progress_done=0, progress_total=job.valid_rows):
             events.record(actor=by, verb="dataio.confirmed", target=job, organization=importers.scope_root(by),
@@ -142,6 +144,37 @@ def fail_stalled(*, job: ImportJob, now=None) -> bool:
         events.record(actor=None, verb="dataio.stalled", target=job, organization=importers.scope_root(job.created_by),
                       reason="后台处理中断", payload={"kind": job.kind, "minutes": minutes})
         transaction.on_commit(lambda: (_discard_upload(job), _discard_prepared(job)))
+    return True
+
+
+# --- checked files nobody confirms ---------------------------------------------------------
+
+EXPIRY_KIND = "dataio.expiry"
+
+
+def _schedule_expiry(job: ImportJob) -> None:
+    from tongxin.notify import scheduler
+
+    scheduler.schedule(kind=EXPIRY_KIND, due_at=job.finished_at + confirm_within(), target=job,
+                       dedupe_key=f"import:{job.pk}:expiry")
+
+
+def expire_unconfirmed(*, job: ImportJob, now=None) -> bool:
+    """Expire a checked file whose import nobody confirmed in time.
+
+    Its prepared rows (phones, ID numbers and addresses, encrypted, and their masks) would
+    otherwise stay on disk for ever with a job nobody means to finish.
+    """
+    now = now or timezone.now()
+    if job.status != S.VALIDATED or job.finished_at is None or now - job.finished_at < confirm_within():
+        return False
+    days = confirm_within().days
+    with transaction.atomic():
+        if not transition(job, to=S.EXPIRED, message=f"检查通过后 {days} 天未确认导入，已过期；检查时准备的数据已删除，未写入任何数据。如需导入，请重新上传文件"):
+            return False
+        events.record(actor=None, verb="dataio.expired", target=job, organization=importers.scope_root(job.created_by),
+                      reason=f"{days} 天未确认", payload={"kind": job.kind, "days": days})
+        transaction.on_commit(lambda: _discard_prepared(job))
     return True
 
 
@@ -224,7 +257,9 @@ def run_validation(job_id: int) -> ImportJob | None:
     else:
         prepared = importers.prepare_people(result.rows) if job.kind == ImportKind.PEOPLE else importers.prepare_organizations(result.rows)
         job.file.storage.save(_rows_name(job), ContentFile(json.dumps(prepared, ensure_ascii=False).encode()))
-        if not transition(job, to=S.VALIDATED, message="", **fields):
+        if transition(job, to=S.VALIDATED, message="", finished_at=timezone.now(), **fields):
+            _schedule_expiry(job)
+        else:
             _discard_prepared(job)  # failed meanwhile (the stall check): keep no personal data for a dead job
     _discard_upload(job)
     return job

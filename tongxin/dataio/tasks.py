@@ -30,3 +30,10 @@ def stall_check(job) -> None:
     if job.target is not None:
         # The check was due when it was scheduled to be; the scheduler may run it late, never early.
         services.fail_stalled(job=job.target, now=max(timezone.now(), job.due_at))
+
+
+@scheduler.register(services.EXPIRY_KIND)
+def expiry(job) -> None:
+    """A checked file nobody confirmed in time: expire it and delete its prepared rows."""
+    if job.target is not None:
+        services.expire_unconfirmed(job=job.target, now=max(timezone.now(), job.due_at))
