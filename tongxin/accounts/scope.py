@@ -40,7 +40,10 @@ def scope_q(user, perm: str, field: str = "path") -> Q:
     """A Q restricting rows whose organisation path (via `field`) lies in the user's scope."""
     paths = scope_paths(user, perm)
     if paths == ALL:
-        return Q()
+        # Every row, also inside an OR: an empty Q() would vanish there (Q(a) | Q() is Q(a)),
+        # and a superuser would see only what matched the other branches. Django drops this
+        # condition from the SQL.
+        return ~Q(pk__in=[])
     if not paths:
         return Q(pk__in=[])
     q = Q()

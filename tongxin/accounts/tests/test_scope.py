@@ -98,3 +98,16 @@ def test_permission_table(role, perms, not_perms):
 
     assert perms <= ROLE_PERMISSIONS[role]
     assert not (not_perms & ROLE_PERMISSIONS[role])
+
+
+def test_everywhere_survives_an_or(world):
+    """A superuser's scope matches every row also when OR-ed with other conditions (an empty
+    Q() would vanish there, leaving only the other branches)."""
+    from django.db.models import Q
+
+    everything = Organization.objects.count()
+    q = Q(pk__in=[]) | scope_q(world.system, P.VIEW_PEOPLE, "path")
+    assert Organization.objects.filter(q).count() == everything
+    assert Organization.objects.filter(Q(name="没有这个组织") | scope_q(world.system, P.VIEW_PEOPLE)).count() == everything
+    assert Organization.objects.filter(scope_q(world.system, P.VIEW_PEOPLE)).count() == everything
+    assert Organization.objects.filter(Q(pk__in=[]) | scope_q(world.resident_a, P.VIEW_PEOPLE)).count() == 0

@@ -83,3 +83,13 @@ def test_unit_inbox_has_a_search_and_a_pager(ow, client, dispatched, monkeypatch
     assert client.get("/orders/unit/?page=2").content.decode().count('data-testid="unit-row"') == 2
     found = client.get("/orders/unit/?q=井盖").content.decode()
     assert found.count('data-testid="unit-row"') == 1 and "井盖松动" in found and 'value="井盖"' in found
+
+
+def test_a_superuser_sees_every_request(ow, submit, client):
+    """visible_q ORs the user's own requests with the scope; the superuser's scope is everything."""
+    a = submit(text="甲社区的井盖松动", community=ow.community_a)
+    b = submit(text="乙社区的路灯坏了", community=ow.community_b)
+    assert {r.pk for r in selectors.visible_requests(ow.system)} == {a.pk, b.pk}
+    assert selectors.get_request(ow.system, b.pk) == b
+    client.force_login(ow.system)
+    assert client.get(f"/orders/{b.pk}/").status_code == 200
