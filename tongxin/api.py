@@ -4,8 +4,9 @@ Every handler reads through the same selectors as the pages, so scoping is ident
 """
 
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from tongxin.accounts.services import user_for_key
 from tongxin.core.errors import DomainError
@@ -33,6 +34,18 @@ class TokenHeaderAuth(APIKeyHeader):
         return user
 
 
+class BrowserSessionAuth(SessionAuth):
+    """The browser's login session. The CSRF check matters only when there is a session to
+    forge: a call with no session cookie (and no token) falls through to the Chinese 401 instead
+    of Ninja's English "CSRF check Failed"."""
+
+    def _get_key(self, request):
+        key = request.COOKIES.get(self.param_name)
+        if key and self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF 校验失败：请刷新页面后重试（用浏览器会话调用接口时需带 X-CSRFToken 请求头）")
+        return key
+
+
 class TongxinAPI(NinjaAPI):
     """The schema is built once per process and language: routes do not change while it runs, and building it
     for every visit of the docs page took over half a second."""
@@ -54,7 +67,7 @@ api = TongxinAPI(
     title="Tongxin 同心 API",
     version="1.0.0",
     description="区域化党建联盟平台接口。认证：`Authorization: Bearer <令牌>`（在“接口令牌”页面创建），或浏览器登录会话。",
-    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    auth=[TokenAuth(), TokenHeaderAuth(), BrowserSessionAuth()],
     urls_namespace="api",
 )
 
@@ -71,12 +84,32 @@ def unauthenticated(request, exc):
     )
 
 
+# Pydantic's error types in Chinese; its own messages are English.
+_PROBLEMS = {
+    "missing": "必填", "int_parsing": "应为整数", "int_type": "应为整数", "float_parsing": "应为数字", "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false", "bool_type": "应为 true 或 false", "string_type": "应为文字",
+    "string_too_long": "太长", "string_too_short": "太短", "too_long": "项数太多", "too_short": "项数太少",
+    "date_parsing": "日期格式有误（应为 YYYY-MM-DD）", "date_from_datetime_parsing": "日期格式有误（应为 YYYY-MM-DD）",
+    "datetime_parsing": "时间格式有误（应为 ISO 8601，如 2026-01-31T09:00:00+08:00）",
+    "datetime_from_date_parsing": "时间格式有误（应为 ISO 8601，如 2026-01-31T09:00:00+08:00）",
+    "json_invalid": "JSON 格式有误", "list_type": "应为列表", "dict_type": "应为对象", "model_type": "应为对象",
+    "enum": "不是可选的值", "literal_error": "不是可选的值", "greater_than_equal": "太小", "less_than_equal": "太大",
+    "greater_than": "太小", "less_than": "太大", "uuid_parsing": "应为 UUID",
+}
+_WHERE = ("body", "query", "path", "form", "data", "file", "header", "cookie", "payload")
+
+
 @api.exception_handler(ValidationError)
 def invalid_request(request, exc: ValidationError):
-    fields = [".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "form", "data")) for e in exc.errors]
-    fields = [f for f in fields if f]
-    detail = "请求数据格式有误" + (f"：请检查 {'、'.join(dict.fromkeys(fields))}" if fields else "")
-    return api.create_response(request, {"detail": detail, "code": "invalid", "errors": exc.errors}, status=422)
+    # Only plain values go back: a Pydantic error's "input" and "ctx" may hold objects JSON cannot carry.
+    errors = []
+    for e in exc.errors:
+        field = ".".join(str(p) for p in e.get("loc", ()) if p not in _WHERE)
+        kind = str(e.get("type", ""))
+        errors.append({"field": field, "type": kind, "msg": _PROBLEMS.get(kind, "格式有误")})
+    described = list(dict.fromkeys(f"{e['field']}（{e['msg']}）" if e["field"] else e["msg"] for e in errors))
+    detail = "请求数据格式有误" + (f"：{'；'.join(described)}" if described else "")
+    return api.create_response(request, {"detail": detail, "code": "invalid", "errors": errors}, status=422)
 
 
 def _register():
