@@ -40,15 +40,27 @@ def _base() -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.select_related("community", "assigned_unit", "category", "grid", "suggested_category").defer(*_UNSHOWN)
 
 
-def visible_q(user) -> Q:
+def staff_q(user) -> Q:
+    """Requests the user works on: overseen through a role, handled by the user's unit, or claimed."""
     if not user or not user.is_authenticated:
         return Q(pk__in=[])
-    q = Q(submitter=user) | Q(claimed_by=user)
+    q = Q(claimed_by=user)
     if has_perm(user, P.VIEW_ORDERS):
         q |= scope_q(user, P.VIEW_ORDERS, "community__path")
     if has_perm(user, P.HANDLE_ORDERS):
         q |= scope_q(user, P.HANDLE_ORDERS, "assigned_unit__path")
     return q
+
+
+def visible_q(user) -> Q:
+    if not user or not user.is_authenticated:
+        return Q(pk__in=[])
+    return Q(submitter=user) | staff_q(user)
+
+
+def works_on(user, req: ServiceRequest) -> bool:
+    """False for a resident who only submitted it: they see its public timeline, without staff names."""
+    return ServiceRequest.objects.filter(pk=req.pk).filter(staff_q(user)).exists()
 
 
 def visible_requests(user) -> QuerySet[ServiceRequest]:

@@ -464,13 +464,26 @@ def decline(*, req: ServiceRequest, by, reason: str) -> ServiceRequest:
     unit = req.assigned_unit
     transition(req, action="decline", by=by, note=reason,
                fields={"assigned_unit": None, "accept_due_at": None, "finish_due_at": None,
-                       "last_reason": (reason or "").strip()[:300]},
-               payload={"unit": getattr(unit, "name", "")})
+                       "last_reason": (reason or "").strip()[:300], "suggestion": _suggestion_after_decline(req, unit)},
+               payload={"unit": getattr(unit, "name", ""), "unit_id": getattr(unit, "pk", None)})
     _unschedule("orders.accept_overdue", req)
     _unschedule("orders.finish_overdue", req)
     _notify(recipients=users_with_roles(req.community, [Role.DISPATCHER]), req=req, verb="order.declined",
             title=f"工单被退回：{req.display_title}", body=f"{getattr(unit, 'name', '')}退回，原因：{reason}")
     return req
+
+
+def _suggestion_after_decline(req: ServiceRequest, unit) -> dict:
+    """The suggestion again, passing over every unit that declined this request: a one-click
+    dispatch must not send it straight back to the unit that just refused it."""
+    declined = set((req.suggestion or {}).get("declined_unit_ids") or [])
+    if unit is not None:
+        declined.add(unit.pk)
+    hint = suggest(text=f"{req.title} {req.text}", alliance=req.alliance, community=req.community, grid=req.grid,
+                   lng=req.lng, lat=req.lat, exclude_units=declined)
+    reasons = [f"{getattr(unit, 'name', '承办单位')}已退回，不再建议退回过的单位", *hint["reasons"]]
+    return {"category_id": getattr(hint["category"], "pk", None), "unit_id": getattr(hint["unit"], "pk", None),
+            "reasons": reasons, "declined_unit_ids": sorted(declined)}
 
 
 @transaction.atomic

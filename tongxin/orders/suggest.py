@@ -65,13 +65,15 @@ def community_of(org):
     return None
 
 
-def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None = None, lat: float | None = None) -> dict:
+def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None = None, lat: float | None = None,
+            exclude_units=()) -> dict:
     """{"category": Category|None, "unit": Organization|None, "reasons": [str, ...]} (reasons in Chinese).
 
     Category: the keyword rules, joined by the learned model (tongxin.routing) once the alliance
     has enough history. Unit: an adopted road segment (门前三包, tongxin.governance) covering the
     point first, then the unit the learned model is sure of, then the category's default unit,
-    then the community itself.
+    then the community itself. Units in `exclude_units` (ids: those that declined the request)
+    are passed over, so a declined request is not suggested to the same unit again.
     """
     reasons: list[str] = []
     category = learned = None
@@ -97,20 +99,23 @@ def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None
         if com is not None:
             reasons.append(f"位置在“{grid.name}”，属于{com.name}")
             community = community or com
+    excluded = set(exclude_units)
+    usable = lambda org: org is not None and org.pk not in excluded  # noqa: E731
     unit = None
     adopted = _adopter(alliance, lng, lat)
-    if adopted is not None:
+    if adopted is not None and usable(adopted[0]):
         unit, segment = adopted
         reasons.append(f"位置在{unit.name}认领的门前三包路段“{segment}”内")
-    elif learned is not None and learned.get("unit") is not None and (learned.get("unit_confidence") or 0) >= LEARNED_OVERRIDES_RULES:
+    elif learned is not None and usable(learned.get("unit")) and (learned.get("unit_confidence") or 0) >= LEARNED_OVERRIDES_RULES:
         unit = learned["unit"]
         reasons.append(f"类似诉求多由{unit.name}办理（智能分派模型，把握 {learned['unit_confidence']:.0%}）")
-    elif category is not None and category.default_unit_id and category.default_unit.archived_at is None:
+    elif (category is not None and category.default_unit_id and category.default_unit.archived_at is None
+          and usable(category.default_unit)):
         unit = category.default_unit
         reasons.append(f"“{category.name}”的默认承办单位是{unit.name}")
-    elif community is not None:
+    elif usable(community):
         unit = community
-        reasons.append(f"该分类没有默认承办单位，由{community.name}自行办理")
+        reasons.append(f"由{community.name}自行办理" if excluded else f"该分类没有默认承办单位，由{community.name}自行办理")
     return {"category": category, "unit": unit, "reasons": reasons}
 
 

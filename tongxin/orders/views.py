@@ -295,8 +295,10 @@ def _detail_context(request, req, **extra):
         units = [m.organization for m in members if m.organization.archived_at is None and m.organization.kind not in (
             "street_committee", "joint_committee")]
         units = sorted({u.pk: u for u in [req.community, *units]}.values(), key=lambda u: (u.pk != req.community_id, u.path))
+    staff = selectors.works_on(user, req)
     ctx = {
-        "nav_active": "orders", "req": req, "actions": actions, "timeline": selectors.timeline(req),
+        "nav_active": "orders", "req": req, "actions": actions, "timeline": selectors.timeline(req, public_only=not staff),
+        "staff": staff,
         "photos": selectors.photos(req), "can_reveal": services.can_reveal(user, req),
         "suggested_unit": _suggested_unit(req), "units": units,
         "categories": selectors.categories_for(req.alliance) if req.alliance_id else [],
@@ -362,10 +364,14 @@ def act(request, pk, action):
             return render(request, "orders/_row_error.html", {"req": req, "error": exc.message}, status=200)
         messages.error(request, exc.message)
     else:
+        # A unit that declines (or merges away) may no longer see the request: go where the work is.
+        visible = selectors.visible_requests(user).filter(pk=req.pk).exists()
         if request.htmx:
             req.refresh_from_db()
-            return render(request, "orders/_row_done.html", {"req": req, "action": action})
+            return render(request, "orders/_row_done.html", {"req": req, "action": action, "visible": visible})
         messages.success(request, _("Saved: %(action)s.") % {"action": workflow.ACTION_LABELS.get(action, action)})
+        if not visible:
+            return redirect("orders:unit_inbox" if has_perm(user, P.HANDLE_ORDERS) else "home")
     if action == "claim":
         return redirect("orders:wishes")
     return redirect("orders:detail", pk=req.pk)

@@ -1,0 +1,61 @@
+"""After a decline the unit lands on its inbox and the request is not suggested back to it; a
+resident's work page shows the public timeline without staff names; one-click actions update the
+row's status badge."""
+
+from tongxin.orders import selectors, services
+from tongxin.orders.models import Status
+
+
+def test_a_unit_that_declines_lands_on_its_inbox_not_on_a_404(ow, client, dispatched):
+    req = dispatched(text="门前人行道砖块松动", community=ow.community_a)
+    client.force_login(ow.liaison_a)
+    r = client.post(f"/orders/{req.pk}/act/decline/", {"reason": "不在我单位门前三包范围"})
+    assert r.status_code == 302 and r["Location"] == "/orders/unit/"
+    page = client.get(r["Location"]).content.decode()
+    assert "已保存" in page
+    req.refresh_from_db()
+    assert req.status == Status.DECLINED
+
+
+def test_a_declined_request_is_not_suggested_to_the_same_unit_again(ow, submit):
+    from tongxin.orders.models import Category
+
+    Category.objects.filter(pk=ow.cat["municipal"].pk).update(default_unit=ow.unit_a)
+    req = submit(text="路灯坏了，晚上很黑", community=ow.community_a)
+    req.refresh_from_db()
+    assert req.suggestion["unit_id"] == ow.unit_a.pk  # the category's default unit
+    services.dispatch(req=req, by=ow.dispatcher_a, use_suggestion=True)
+    services.decline(req=req, by=ow.liaison_a, reason="不属于本单位职责")
+    req.refresh_from_db()
+    assert req.suggestion["unit_id"] == ow.community_a.pk and req.suggestion["declined_unit_ids"] == [ow.unit_a.pk]
+    assert "已退回" in req.suggestion["reasons"][0]
+    services.dispatch(req=req, by=ow.dispatcher_a, use_suggestion=True)  # one click goes elsewhere now
+    req.refresh_from_db()
+    assert req.assigned_unit == ow.community_a
+
+
+def test_the_residents_work_page_shows_the_public_timeline_without_staff_names(ow, client, dispatched):
+    req = dispatched(text="楼道灯不亮", community=ow.community_a)
+    services.accept(req=req, by=ow.liaison_a)
+    services.reveal_contact(req=req, by=ow.liaison_a, purpose="联系居民上门")
+    assert not selectors.works_on(ow.resident_a, req) and selectors.works_on(ow.liaison_a, req)
+    client.force_login(ow.resident_a)
+    page = client.get(f"/orders/{req.pk}/").content.decode()
+    assert "已接单" in page
+    labels = set(req.events.exclude(actor=ow.resident_a).exclude(actor_label="").values_list("actor_label", flat=True))
+    assert labels and not any(label in page for label in labels), labels
+    assert "内部" not in page  # the phone read is an internal event
+    client.force_login(ow.liaison_a)
+    page = client.get(f"/orders/{req.pk}/").content.decode()
+    assert "内部" in page
+
+
+def test_one_click_dispatch_updates_the_rows_status_badge(ow, client, submit):
+    req = submit(text="路灯坏了，晚上很黑", community=ow.community_a)
+    client.force_login(ow.dispatcher_a)
+    inbox = client.get("/orders/inbox/").content.decode()
+    assert f'id="status-{req.pk}"' in inbox
+    r = client.post(f"/orders/{req.pk}/act/dispatch/", {"unit": ow.unit_a.pk, "category": ow.cat["municipal"].pk},
+                    HTTP_HX_REQUEST="true")
+    body = r.content.decode()
+    assert f'<span id="status-{req.pk}" hx-swap-oob="true">' in body and "已派单" in body
