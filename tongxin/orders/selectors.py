@@ -194,6 +194,32 @@ def wish_wall(*, community=None, limit: int = 50) -> QuerySet[ServiceRequest]:
     return qs.select_related("community", "assigned_unit").order_by("-status", "-created_at")[:limit]
 
 
+def place_at(lng, lat) -> dict:
+    """What the submit form's map says about a point: its grid and community (public names only)."""
+    from tongxin.grids.selectors import locate, parse_point
+
+    from .suggest import community_of
+
+    lng, lat = parse_point(lng, lat)
+    grid = locate(lng, lat)
+    community = community_of(grid.organization) if grid is not None else None
+    return {"grid": grid.name if grid else None, "community_id": community.pk if community else None,
+            "community": community.name if community else None}
+
+
+def map_center(community) -> tuple[float, float] | None:
+    """The middle of a community's grids (lat, lng), where the submit form's map opens."""
+    from django.db.models import Max, Min
+
+    from tongxin.grids.models import Grid
+
+    box = Grid.objects.filter(organization__path__startswith=community.path).aggregate(
+        x0=Min("min_x"), x1=Max("max_x"), y0=Min("min_y"), y1=Max("max_y")) if community is not None else {}
+    if not box or box["x0"] is None:
+        return None
+    return (box["y0"] + box["y1"]) / 2, (box["x0"] + box["x1"]) / 2
+
+
 def public_communities() -> QuerySet[Organization]:
     from tongxin.orgs.models import OrgKind
 

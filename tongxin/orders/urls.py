@@ -6,6 +6,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.submit, name="new"),
+    path("place/", views.place, name="place"),
     path("mine/", views.mine, name="mine"),
     path("track/", views.track_lookup, name="track_lookup"),
     path("t/<str:number>/", views.track, name="track"),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -154,9 +154,18 @@ def submit(request):
         "person": person, "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
         "channels": [(c, label) for c, label in Channel.choices if c in (Channel.PHONE, Channel.VISIT, Channel.PATROL, Channel.WEB)],
         "default_community": person.community_id if person else None,
+        "map_center": selectors.map_center(person.community if person and person.community_id else communities.first()),
         "MAP_TILE_URL": getattr(settings, "MAP_TILE_URL", ""),
     }
     return render(request, "orders/submit.html", ctx, status=400 if errors else 200)
+
+
+def place(request):
+    """The grid and community at a point picked on the submit form's map (public: names only)."""
+    try:
+        return JsonResponse(selectors.place_at(request.GET.get("lng"), request.GET.get("lat")))
+    except DomainError as exc:
+        return JsonResponse({"detail": exc.message, "field": exc.field}, status=400)
 
 
 def track(request, number):
@@ -191,7 +200,10 @@ def go(request, number):
 def track_lookup(request):
     number = (request.GET.get("number") or "").strip().upper()
     if number:
-        return redirect("orders:track", number=number)
+        try:
+            return redirect("orders:track", number=selectors.get_by_tracking(number).tracking_number)
+        except NotFound as exc:
+            messages.error(request, exc.message)  # back to the form, not to a bare 404
     return redirect("orders:new")
 
 

@@ -59,3 +59,28 @@ def test_one_click_dispatch_updates_the_rows_status_badge(ow, client, submit):
                     HTTP_HX_REQUEST="true")
     body = r.content.decode()
     assert f'<span id="status-{req.pk}" hx-swap-oob="true">' in body and "已派单" in body
+
+
+def test_an_unknown_tracking_number_is_a_message_on_the_form_not_a_404(ow, client, submit):
+    req = submit(text="井盖松动", community=ow.community_a)
+    r = client.get("/orders/track/", {"number": " " + req.tracking_number.lower() + " "})
+    assert r.status_code == 302 and r["Location"] == f"/orders/t/{req.tracking_number}/"
+    r = client.get("/orders/track/", {"number": "TX000000XXXXX"}, follow=True)
+    assert r.status_code == 200 and "没有找到编号为“TX000000XXXXX”的工单，请核对编号" in r.content.decode()
+
+
+def test_the_map_point_names_its_grid_and_community_to_anyone(ow, client):
+    r = client.get("/orders/place/", {"lng": "112.005", "lat": "37.005"})  # inside 甲社区第1网格
+    assert r.status_code == 200
+    assert r.json() == {"grid": "甲社区第1网格", "community_id": ow.community_a.pk, "community": ow.community_a.name}
+    assert client.get("/orders/place/", {"lng": "100", "lat": "20"}).json() == {"grid": None, "community_id": None, "community": None}
+    bad = client.get("/orders/place/", {"lng": "abc", "lat": "37"})
+    assert bad.status_code == 400 and bad.json()["detail"] == "经度“abc”不是数字"
+
+
+def test_the_submit_map_opens_on_the_residents_community(ow, client):
+    client.force_login(ow.resident_a)
+    page = client.get("/orders/new/").content.decode()
+    assert 'data-center="37.005000,112.005000"' in page and 'data-outlines="1"' in page
+    client.logout()
+    assert 'data-outlines' not in client.get("/orders/new/").content.decode()  # the grids API needs a login
