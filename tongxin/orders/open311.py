@@ -11,7 +11,10 @@
 jurisdiction_id is the alliance id; it may be left out when there is one alliance. Requests are
 created at once, so the POST answers with the service_request_id (our tracking number) and the
 same value as token. Reads are public and carry no personal data: the description is redacted,
-contact name and phone are never returned. Errors are the standard list of {code, description}.
+contact name and phone are never returned. Errors are the standard list of {code, description},
+also for another method (405), another format than json or xml (400) and an unknown address (404).
+Without lat/long, the community is the key's own (a community key) or the one community below the
+key's organisation that address_string names.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tongxin.accounts.services import user_for_key
 from tongxin.core.errors import DomainError
-from tongxin.orgs.models import Alliance
+from tongxin.orgs.models import Alliance, Organization, OrgKind
 
 from . import services
 from .models import Category, Channel, IntegrationClient, Kind, ServiceRequest, Status
@@ -67,18 +70,38 @@ def error(fmt: str, status: int, description: str):
     return render(fmt, [{"code": status, "description": description}], root="errors", item="error", status=status)
 
 
-def endpoint(func):
-    def wrapper(request, *args, fmt="json", **kwargs):
-        if fmt not in ("json", "xml"):
-            return error("json", 400, f"不支持的格式“{fmt}”，请使用 json 或 xml")
-        try:
-            return func(request, *args, fmt=fmt, **kwargs)
-        except Open311Error as exc:
-            return error(fmt, exc.status, exc.description)
-        except DomainError as exc:
-            return error(fmt, exc.status_code, exc.message)
+def endpoint(*methods: str):
+    """An Open311 view: the format is checked (json or xml), other methods than `methods` (GET by
+    default; HEAD goes with GET) get 405, and refusals become the standard error list."""
+    allowed = tuple(methods or ("GET",))
+    if "GET" in allowed:
+        allowed += ("HEAD",)
 
-    return csrf_exempt(wrapper)
+    def decorate(func):
+        def wrapper(request, *args, fmt="json", **kwargs):
+            if fmt not in ("json", "xml"):
+                return error("json", 400, f"不支持的格式“{fmt[:20]}”：格式只能是 json 或 xml，例如 services.json")
+            if request.method not in allowed:
+                response = error(fmt, 405, f"不支持 {request.method[:20]} 方法，此地址只接受 {'、'.join(m for m in allowed if m != 'HEAD')}")
+                response["Allow"] = ", ".join(allowed)
+                return response
+            try:
+                return func(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as exc:
+                return error(fmt, exc.status, exc.description)
+            except DomainError as exc:
+                return error(fmt, exc.status_code, exc.message)
+
+        return csrf_exempt(wrapper)
+
+    return decorate
+
+
+@csrf_exempt
+def not_found(request, rest=""):
+    """Any other address under /open311/v2/: the standard error body instead of Django's 404 page."""
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return error(fmt, 404, "没有这个接口：可用的地址见 discovery.json（services、requests、tokens，以 .json 或 .xml 结尾）")
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -105,13 +128,44 @@ def _service(cat: Category) -> dict:
             "metadata": False, "type": "realtime", "keywords": ",".join(cat.keyword_list), "group": ""}
 
 
+def _is_cjk(text: str) -> bool:
+    """Only Chinese (CJK) characters, with the middle dot of transliterated names (阿依·买买提)."""
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch in "·•" for ch in text)
+
+
+def contact_name(first: str, last: str) -> str:
+    """Family and given name as people write them: 张三 for Chinese, "John Smith" otherwise."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if _is_cjk(first + last):
+        return last + first
+    return " ".join(x for x in (first, last) if x)
+
+
+def name_variants(name: str) -> list[str]:
+    """The ways a stored contact name may be written in a description, longest first: with and
+    without the space, in both orders. A Chinese name without a space is split after its first
+    character (the usual one-character family name), so 张三 also hides 张 三 and the swapped 三张."""
+    name = " ".join((name or "").split())
+    if not name:
+        return []
+    parts = name.split(" ")
+    if len(parts) == 1 and _is_cjk(name) and len(name) >= 2:
+        parts = [name[0], name[1:]]
+    if len(parts) == 1:
+        return [name]
+    first, rest = parts[0], " ".join(parts[1:])
+    variants = {name, " ".join(parts), "".join(parts), f"{rest} {first}", f"{rest}{first}".replace(" ", "")}
+    return sorted(variants, key=lambda v: (-len(v), v))
+
+
 def _iso(value):
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
 def _public(req: ServiceRequest, request) -> dict:
     proof = next((p for p in req.photos.all() if p.stage == "proof"), None)
-    notes = {Status.DECLINED: "已退回社区重新派单", Status.CANCELLED: f"已撤销：{req.last_reason}",
+    names = name_variants(req.contact_name)
+    notes = {Status.DECLINED: "已退回社区重新派单", Status.CANCELLED: f"已撤销：{services.redact(req.last_reason, names=names)}",
              Status.MERGED: "与其他工单重复，已合并"}.get(req.status, str(req.get_status_display()))
     return {
         "service_request_id": req.tracking_number,
@@ -119,19 +173,61 @@ def _public(req: ServiceRequest, request) -> dict:
         "status_notes": notes,
         "service_name": getattr(req.category or req.suggested_category, "name", ""),
         "service_code": getattr(req.category or req.suggested_category, "code", ""),
-        "description": services.redact(req.text, names=[req.contact_name]),
+        "description": services.redact(req.text, names=names),
         "agency_responsible": getattr(req.assigned_unit, "name", "") or req.community.name,
         "service_notice": "",
         "requested_datetime": _iso(req.created_at),
         "updated_datetime": _iso(req.updated_at),
         "expected_datetime": _iso(req.finish_due_at),
-        "address": services.redact(req.address) if req.address else "",
+        "address": services.redact(req.address, names=names) if req.address else "",
         "address_id": "",
         "zipcode": "",
         "lat": req.lat,
         "long": req.lng,
         "media_url": request.build_absolute_uri(proof.image.url) if proof else "",
     }
+
+
+# A community's name without what names the committee: 宁化府社区党委 → 宁化府社区 → 宁化府.
+_COMMITTEE_SUFFIXES = ("社区居民委员会", "社区居委会", "社区党总支", "社区党委", "居民委员会", "居委会", "党总支", "党委", "社区")
+NO_COMMUNITY = "无法确定所在社区：请提供 lat 和 long 坐标，或在 address_string 中写明社区名称"
+
+
+def _place_names(name: str) -> set[str]:
+    names, stack = set(), [(name or "").strip()]
+    while stack:
+        current = stack.pop()
+        if len(current) >= 2 and current not in names:  # one character would match nearly any address
+            names.add(current)
+            stack.extend(current[: -len(sfx)] for sfx in _COMMITTEE_SUFFIXES if current.endswith(sfx))
+    return names
+
+
+def _community_from_address(address: str, root: Organization) -> Organization | None:
+    """The one community below `root` (the key's organisation) named in the address, by its name
+    (also without 社区党委, 社区居委会, 社区 …) or by the name of one of its grids. Several
+    communities named (a shorter name inside a longer matched one does not count) is an Open311Error."""
+    from tongxin.grids.models import Grid
+
+    address = (address or "").strip()
+    if not address:
+        return None
+    communities = {c.pk: c for c in Organization.objects.filter(
+        path__startswith=root.path, kind=OrgKind.COMMUNITY_COMMITTEE, archived_at__isnull=True)}
+    if not communities:
+        return None
+    labels = [(n, pk) for pk, c in communities.items() for n in _place_names(c.name)]
+    labels += [(n.strip(), pk) for n, pk in Grid.objects.filter(organization_id__in=list(communities))
+               .values_list("name", "organization_id") if len(n.strip()) >= 2]
+    hits = [(n, pk) for n, pk in labels if n in address]
+    # 新宁化府 in the address also contains 宁化府: the shorter name of another community is not a hit.
+    hits = [(n, pk) for n, pk in hits if not any(pk2 != pk and n != n2 and n in n2 for n2, pk2 in hits)]
+    found = sorted({pk for _n, pk in hits})
+    if len(found) > 1:
+        named = "、".join(communities[pk].name for pk in found[:5])
+        raise Open311Error(400, f"无法确定所在社区：address_string 中提到了多个社区（{named}），"
+                                "请提供 lat 和 long 坐标，或在 address_string 中只写明一个社区名称")
+    return communities[found[0]] if found else None
 
 
 def _requests_qs(alliance: Alliance):
@@ -141,7 +237,7 @@ def _requests_qs(alliance: Alliance):
 
 # --- views ---------------------------------------------------------------------------------------------
 
-@endpoint
+@endpoint()
 def discovery(request, fmt):
     base = request.build_absolute_uri("/open311/v2/")
     rows = [{"changeset": "2026-01-01T00:00:00+08:00", "contact": "", "key_service": "python manage.py create_api_key",
@@ -153,7 +249,7 @@ def discovery(request, fmt):
     return JsonResponse(rows[0], json_dumps_params={"ensure_ascii": False})
 
 
-@endpoint
+@endpoint()
 def service_list(request, fmt):
     alliance = _jurisdiction(request)
     services.ensure_categories(alliance)
@@ -161,7 +257,7 @@ def service_list(request, fmt):
     return render(fmt, [_service(c) for c in cats], root="services", item="service")
 
 
-@endpoint
+@endpoint()
 def service_definition(request, code, fmt):
     alliance = _jurisdiction(request)
     cat = Category.objects.filter(alliance=alliance, code=code, active=True).first()
@@ -176,12 +272,10 @@ def service_definition(request, code, fmt):
     return JsonResponse({"service_code": cat.code, "attributes": []})
 
 
-@endpoint
+@endpoint("GET", "POST")
 def requests_view(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
-    if request.method != "GET":
-        raise Open311Error(405, "只支持 GET 和 POST")
     alliance = _jurisdiction(request)
     qs = _requests_qs(alliance)
     ids = [s.strip().upper() for s in request.GET.get("service_request_id", "").split(",") if s.strip()]
@@ -236,24 +330,47 @@ def _create(request, fmt):
         raise Open311Error(404, f"service_code “{code}” 不存在")
     description = p.get("description", "").strip()
     lat, lng = p.get("lat", "").strip(), p.get("long", "").strip()
+    address = p.get("address_string", "").strip()
+    # The key's organisation scopes the communities an address may name (the alliance's core
+    # organisation for a key without an integration client).
+    root = client.organization if client is not None else alliance.core_organization
     community = None
     if not (lat and lng):
-        if not (p.get("address_string") or p.get("address_id")):
+        if not (address or p.get("address_id")):
             raise Open311Error(400, "请提供位置：lat 和 long，或 address_string")
-        if client is not None and client.organization.kind == "community_committee":
-            community = client.organization
-    name = " ".join(x for x in (p.get("last_name", "").strip(), p.get("first_name", "").strip()) if x)
-    req = services.submit_request(
-        by=user, text=description or cat.name, category=cat, lng=lng or None, lat=lat or None, community=community,
-        address=p.get("address_string", ""), contact_name=name, contact_phone=p.get("phone", ""),
-        channel=Channel.OPEN311, idempotency_key=request.headers.get("Idempotency-Key", ""),
-    )
+        if root.kind == OrgKind.COMMUNITY_COMMITTEE:
+            community = root
+        else:
+            community = _community_from_address(address, root)
+            if community is None:
+                raise Open311Error(400, NO_COMMUNITY)
+
+    def submit(community):
+        return services.submit_request(
+            by=user, text=description or cat.name, category=cat, lng=lng or None, lat=lat or None, community=community,
+            address=address, contact_name=contact_name(p.get("first_name", ""), p.get("last_name", "")),
+            contact_phone=p.get("phone", ""), channel=Channel.OPEN311,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+        )
+
+    try:
+        req = submit(community)
+    except DomainError as exc:
+        if exc.field != "community" or community is not None:
+            raise
+        # lat/long outside every grid: the community named in address_string, else say what to send.
+        # The refusal came before anything was written, so the second call starts afresh.
+        community = _community_from_address(address, root) if root.kind != OrgKind.COMMUNITY_COMMITTEE else root
+        if community is None:
+            raise Open311Error(400, "无法确定所在社区：lat 和 long 不在本辖区的网格内，"
+                                    "请核对坐标，或在 address_string 中写明社区名称") from None
+        req = submit(community)
     row = {"service_request_id": req.tracking_number, "token": req.tracking_number,
            "service_notice": f"请在 {cat.accept_hours} 个工作小时内等待接单", "account_id": ""}
     return render(fmt, [row], root="service_requests", item="request", status=201)
 
 
-@endpoint
+@endpoint()
 def request_detail(request, request_id, fmt):
     alliance = _jurisdiction(request)
     req = _requests_qs(alliance).filter(tracking_number=request_id.upper()).first()
@@ -262,7 +379,7 @@ def request_detail(request, request_id, fmt):
     return render(fmt, [_public(req, request)], root="service_requests", item="request")
 
 
-@endpoint
+@endpoint()
 def token_detail(request, token, fmt):
     alliance = _jurisdiction(request)
     req = _requests_qs(alliance).filter(tracking_number=token.upper()).first()

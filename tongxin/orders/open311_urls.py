@@ -4,7 +4,9 @@ from django.urls import path, re_path
 
 from . import open311
 
-FMT = r"\.(?P<fmt>json|xml)$"
+# Any extension reaches the view, which answers an unsupported one (services.csv) with the
+# standard error body; the catch-all at the end does the same for unknown addresses.
+FMT = r"\.(?P<fmt>\w+)$"
 
 app_name = "open311"
 urlpatterns = [
@@ -15,4 +17,5 @@ urlpatterns = [
     re_path(r"^requests/(?P<request_id>[\w\-]+)" + FMT, open311.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[\w\-]+)" + FMT, open311.token_detail, name="token"),
     path("", open311.discovery, name="index"),
+    re_path(r"^(?P<rest>.+)$", open311.not_found),
 ]
