@@ -11,7 +11,7 @@ from tongxin.core.errors import DomainError, NotFound
 from . import permissions as P
 from . import selectors, services
 from .models import ApiToken, Role
-from .scope import roles_of
+from .scope import has_perm, roles_of
 
 
 @login_required
@@ -24,7 +24,7 @@ def tokens(request):
             messages.error(request, exc.message)
     return render(request, "accounts/tokens.html", {
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "new_key": new_key,
+        "new_key": new_key, "can_create": has_perm(request.user, P.MANAGE_TOKENS),
     })
 
 

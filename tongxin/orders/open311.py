@@ -128,34 +128,12 @@ def _service(cat: Category) -> dict:
             "metadata": False, "type": "realtime", "keywords": ",".join(cat.keyword_list), "group": ""}
 
 
-def _is_cjk(text: str) -> bool:
-    """Only Chinese (CJK) characters, with the middle dot of transliterated names (阿依·买买提)."""
-    return bool(text) and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch in "·•" for ch in text)
-
-
 def contact_name(first: str, last: str) -> str:
     """Family and given name as people write them: 张三 for Chinese, "John Smith" otherwise."""
     first, last = (first or "").strip(), (last or "").strip()
-    if _is_cjk(first + last):
+    if services.is_chinese_name(first + last):
         return last + first
     return " ".join(x for x in (first, last) if x)
-
-
-def name_variants(name: str) -> list[str]:
-    """The ways a stored contact name may be written in a description, longest first: with and
-    without the space, in both orders. A Chinese name without a space is split after its first
-    character (the usual one-character family name), so 张三 also hides 张 三 and the swapped 三张."""
-    name = " ".join((name or "").split())
-    if not name:
-        return []
-    parts = name.split(" ")
-    if len(parts) == 1 and _is_cjk(name) and len(name) >= 2:
-        parts = [name[0], name[1:]]
-    if len(parts) == 1:
-        return [name]
-    first, rest = parts[0], " ".join(parts[1:])
-    variants = {name, " ".join(parts), "".join(parts), f"{rest} {first}", f"{rest}{first}".replace(" ", "")}
-    return sorted(variants, key=lambda v: (-len(v), v))
 
 
 def _iso(value):
@@ -164,7 +142,7 @@ def _iso(value):
 
 def _public(req: ServiceRequest, request) -> dict:
     proof = next((p for p in req.photos.all() if p.stage == "proof"), None)
-    names = name_variants(req.contact_name)
+    names = [req.contact_name]
     notes = {Status.DECLINED: "已退回社区重新派单", Status.CANCELLED: f"已撤销：{services.redact(req.last_reason, names=names)}",
              Status.MERGED: "与其他工单重复，已合并"}.get(req.status, str(req.get_status_display()))
     return {

@@ -570,8 +570,8 @@ def rate(*, req: ServiceRequest, by, rating, comment: str = "", key: str = "") -
     transition(req, action="rate", by=by, key=key, note=comment, verb="thanked" if req.kind == Kind.WISH else "rated",
                fields={"rating": rating, "rating_comment": comment, "rated_at": now}, payload={"rating": rating})
     _unschedule("orders.rating_reminder", req)
-    if unsatisfied:
-        escalate(req=req, level=2, reason=f"第二次评价仍不满意（{rating} 星）：{comment}")
+    if unsatisfied and req.kind != Kind.WISH:  # a wish's thanks is not a complaint
+        escalate(req=req, level=2, reason=f"第二次评价仍不满意（{rating} 星）" + (f"：{comment}" if comment else ""))
     return req
 
 
@@ -585,15 +585,44 @@ _LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 _DOOR_RE = re.compile(r"\d+\s*(?:号楼|栋|幢|单元|室|号院|号)")
 
 
+def is_chinese_name(text: str) -> bool:
+    """Only Chinese (CJK) characters, with the middle dot of transliterated names (阿依·买买提)."""
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch in "·•" for ch in text)
+
+
+def name_variants(name: str) -> list[str]:
+    """The ways a stored contact name may be written in a text, longest first.
+
+    A Chinese name is written family name first, with or without a space (张三, 张 三; a name
+    stored as "张 三" by an older Open311 client is joined too). A Latin name may come in either
+    order (John Smith, Smith John). The swapped order is not tried for Chinese names: 三张 is
+    more often "three sheets" than a name.
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        return []
+    parts = name.split(" ")
+    if len(parts) == 1 and is_chinese_name(name) and len(name) >= 2:
+        parts = [name[0], name[1:]]  # 张三 is also written 张 三 (a one-character family name, the common case)
+    if len(parts) == 1:
+        return [name]
+    first, rest = parts[0], " ".join(parts[1:])
+    variants = {name, " ".join(parts), "".join(parts)}
+    if not is_chinese_name("".join(parts)):
+        variants |= {f"{rest} {first}", f"{rest}{first}".replace(" ", "")}
+    return sorted(variants, key=lambda v: (-len(v), v))
+
+
 def redact(text: str, *, names=()) -> str:
-    """Text fit for the public wall: phone and ID numbers, door numbers and the given names removed."""
+    """Text fit for the public wall: phone and ID numbers, door numbers and the given names
+    (as they may be written, see name_variants) removed."""
     out = _ID_RE.sub("[已隐藏]", text or "")
     out = _PHONE_RE.sub("[已隐藏]", out)
     out = _LANDLINE_RE.sub("[已隐藏]", out)
     out = _DOOR_RE.sub("**", out)
-    for name in names:
-        if name and len(name) >= 2:
-            out = out.replace(name, name[0] + "*" * (len(name) - 1))
+    for variant in sorted({v for name in names for v in name_variants(name)}, key=lambda v: (-len(v), v)):
+        if len(variant) >= 2:
+            out = out.replace(variant, variant[0] + "*" * (len(variant) - 1))
     return out
 
 

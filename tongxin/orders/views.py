@@ -123,6 +123,8 @@ def submit(request):
     kind = request.POST.get("kind") or request.GET.get("kind") or Kind.SERVICE
     kind = kind if kind in Kind.values else Kind.SERVICE
     staff = user.is_authenticated and has_perm(user, P.ENTER_ORDERS)
+    if kind in (Kind.GRID_REPORT, Kind.PRACTICAL) and not staff:
+        kind = Kind.SERVICE  # staff kinds: a resident gets the request form, not a form that is refused on submit
     person = getattr(user, "person", None) if user.is_authenticated else None
     errors, values = {}, {}
     if request.method == "POST":
@@ -218,7 +220,12 @@ def resident_action(request, number, action):
     try:
         if action == "rate":
             services.rate(req=req, by=request.user, key=key, rating=request.POST.get("rating"), comment=request.POST.get("comment", ""))
-            messages.success(request, _("Thank you for your rating."))
+            if req.status == Status.REOPENED:
+                messages.success(request, _("Thank you. The request is reopened: the unit will handle it again."))
+            elif req.kind != Kind.WISH and req.rating is not None and req.rating <= services.UNSATISFIED:
+                messages.success(request, _("Thank you. Your rating has been passed on to the street for follow-up."))
+            else:
+                messages.success(request, _("Thank you for your rating."))
         elif action == "cancel":
             services.cancel(req=req, by=request.user, key=key, reason=request.POST.get("reason", ""))
             messages.success(request, _("The request was cancelled."))

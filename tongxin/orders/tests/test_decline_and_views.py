@@ -84,3 +84,50 @@ def test_the_submit_map_opens_on_the_residents_community(ow, client):
     assert 'data-center="37.005000,112.005000"' in page and 'data-outlines="1"' in page
     client.logout()
     assert 'data-outlines' not in client.get("/orders/new/").content.decode()  # the grids API needs a login
+
+
+def test_the_rating_answer_says_what_happened(ow, client, done):
+    from tongxin.orders.models import Status
+
+    req = done()
+    r = client.post(f"/orders/t/{req.tracking_number}/rate/", {"k": req.access_key, "rating": "1"}, follow=True)
+    assert "工单已重新办理" in r.content.decode()
+    req.refresh_from_db()
+    assert req.status == Status.REOPENED
+    services.complete(req=req, by=ow.liaison_a, result="已重新处理")
+    r = client.post(f"/orders/t/{req.tracking_number}/rate/", {"k": req.access_key, "rating": "2"}, follow=True)
+    assert "已转交街道跟进" in r.content.decode()
+    ev = req.events.filter(verb="escalated").last()
+    assert ev is not None and ev.note.endswith("（2 星）")  # no dangling colon without a comment
+
+
+def test_a_wish_is_thanked_without_the_reopen_rule_and_never_escalates(ow, client):
+    wish = services.submit_request(by=ow.resident_a, kind="wish", text="想要一个旧书架", community=ow.community_a)
+    services.post_wish(req=wish, by=ow.dispatcher_a)
+    services.claim_wish(req=wish, by=ow.liaison_a)
+    services.complete(req=wish, by=ow.liaison_a, result="书架已送到")
+    page = client.get(f"/orders/t/{wish.tracking_number}/", {"k": wish.access_key}).content.decode()
+    assert "说声谢谢" in page or 'data-testid="rate-form"' in page
+    assert "1–2" not in page
+    services.rate(req=wish, by=None, key=wish.access_key, rating=1)
+    wish.refresh_from_db()
+    assert wish.escalation_level == 0
+
+
+def test_staff_only_kinds_and_tokens_are_not_offered_to_residents(ow, client):
+    client.force_login(ow.resident_a)
+    page = client.get("/orders/new/", {"kind": "grid_report"}).content.decode()
+    assert "我要点单" in page and "网格上报" not in page.split("</h1>")[0]
+    page = client.get("/accounts/tokens/").content.decode()
+    assert 'data-testid="no-token-role"' in page and 'name="name"' not in page
+    client.force_login(ow.dispatcher_a)
+    assert "办实事" in client.get("/orders/new/", {"kind": "practical"}).content.decode().split("</h1>")[0]
+    assert 'name="name"' in client.get("/accounts/tokens/").content.decode()
+
+
+def test_the_wall_hides_a_name_written_with_a_space(ow, done):
+    req = done(text="联系人张 三说楼道灯坏了", contact_name="张三", contact_phone="13900000002", community=ow.community_a)
+    services.rate(req=req, by=None, key=req.access_key, rating=5)
+    services.publish(req=req, by=ow.dispatcher_a)
+    req.refresh_from_db()
+    assert "张 三" not in req.public_text and "张三" not in req.public_text and "楼道灯坏了" in req.public_text
