@@ -183,14 +183,20 @@ def submit(request: HttpRequest):
     return Status(201, out)
 
 
-@router.get("/", response=dict)
+LIST_COUNT_CAP = 10_000
+
+
+@router.get("/", response=dict, description="Requests the caller may see, newest first. `count` is exact up to 10,000; "
+                                            "above that it is 10,000 and `count_capped` is true (page with limit and offset).")
 def list_requests(request: HttpRequest, status: str = "", kind: str = "", q: str = "", mine: bool = False,
                   limit: int = 50, offset: int = 0):
     qs = selectors.my_requests(request.user) if mine else selectors.visible_requests(request.user)
     qs = selectors._filter(qs, status=status.split(",") if status else "", kind=kind, q=q).order_by("-created_at", "-id")
     limit = max(1, min(limit, 200))
     items = list(qs[offset:offset + limit])
-    return {"count": qs.count(), "items": [summary(r) for r in items]}
+    # Counted up to LIST_COUNT_CAP: an exact count of a street's year (125,000 rows) took 190 ms.
+    counted = qs.order_by().values("pk")[:LIST_COUNT_CAP + 1].count()
+    return {"count": min(counted, LIST_COUNT_CAP), "count_capped": counted > LIST_COUNT_CAP, "items": [summary(r) for r in items]}
 
 
 @router.get("/wall", response=dict, auth=None)

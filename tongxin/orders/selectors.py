@@ -45,10 +45,11 @@ def staff_q(user) -> Q:
     if not user or not user.is_authenticated:
         return Q(pk__in=[])
     q = Q(claimed_by=user)
-    if has_perm(user, P.VIEW_ORDERS):
-        q |= scope_q(user, P.VIEW_ORDERS, "community__path")
-    if has_perm(user, P.HANDLE_ORDERS):
-        q |= scope_q(user, P.HANDLE_ORDERS, "assigned_unit__path")
+    # Organisation ids resolved first (scope_ids): an indexed IN instead of a join on path prefixes.
+    for perm, field in ((P.VIEW_ORDERS, "community_id"), (P.HANDLE_ORDERS, "assigned_unit_id")):
+        if has_perm(user, perm):
+            ids = scope_ids(user, perm)
+            q |= ~Q(pk__in=[]) if ids is None else Q(**{f"{field}__in": ids})
     return q
 
 

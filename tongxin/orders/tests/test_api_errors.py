@@ -42,3 +42,16 @@ def test_a_session_post_without_the_csrf_token_is_refused_in_chinese(ow):
     token = c.cookies["csrftoken"].value
     r = c.post("/api/v1/orders/", {"text": "门口路灯坏了"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert r.status_code == 201
+
+
+def test_the_list_count_is_exact_below_the_cap_and_says_when_capped(ow, api, submit, monkeypatch):
+    from tongxin.orders import api as orders_api
+
+    for n in range(3):
+        submit(text=f"第{n}处路灯坏了", community=ow.community_a)
+    call = api(ow.dispatcher_a)
+    body = call("get", "/?limit=2").json()
+    assert body["count"] == 3 and body["count_capped"] is False and len(body["items"]) == 2
+    monkeypatch.setattr(orders_api, "LIST_COUNT_CAP", 2)
+    body = call("get", "/").json()
+    assert body["count"] == 2 and body["count_capped"] is True and len(body["items"]) == 3
