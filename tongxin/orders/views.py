@@ -5,6 +5,7 @@ holds the request's key), the results wall and the micro-wish wall.
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -205,7 +206,8 @@ def track_lookup(request):
         try:
             return redirect("orders:track", number=selectors.get_by_tracking(number).tracking_number)
         except NotFound as exc:
-            messages.error(request, exc.message)  # back to the form, not to a bare 404
+            messages.error(request, exc.message)  # back to the form, not to a bare 404, with the number to correct
+            return redirect(reverse("orders:new") + "?" + urlencode({"number": number[:20]}))
     return redirect("orders:new")
 
 

@@ -67,6 +67,7 @@ def test_an_unknown_tracking_number_is_a_message_on_the_form_not_a_404(ow, clien
     assert r.status_code == 302 and r["Location"] == f"/orders/t/{req.tracking_number}/"
     r = client.get("/orders/track/", {"number": "TX000000XXXXX"}, follow=True)
     assert r.status_code == 200 and "没有找到编号为“TX000000XXXXX”的工单，请核对编号" in r.content.decode()
+    assert 'name="number" value="TX000000XXXXX"' in r.content.decode()  # kept, to correct
 
 
 def test_the_map_point_names_its_grid_and_community_to_anyone(ow, client):
