@@ -152,7 +152,7 @@ def unit_inbox(user, *, status=None, q: str = "") -> QuerySet[ServiceRequest]:
 def my_requests(user) -> QuerySet[ServiceRequest]:
     if not user or not user.is_authenticated:
         return ServiceRequest.objects.none()
-    return _base().filter(submitter=user).order_by("-created_at")
+    return _base().filter(Q(submitter=user) | Q(entered_by=user)).order_by("-created_at")  # also what staff entered
 
 
 def timeline(req: ServiceRequest, *, public_only: bool = False) -> list[RequestEvent]:

@@ -40,6 +40,8 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # Choices.values builds a new list on every access; submission checks these on the hot path.
 logger = logging.getLogger(__name__)
 _KINDS, _CHANNELS = frozenset(Kind.values), frozenset(Channel.values)
+# How staff entered a request, on its timeline (stored text: Chinese).
+_ENTERED_AS = {Channel.PHONE: "电话受理", Channel.VISIT: "来访受理", Channel.PATROL: "巡查上报"}
 UNSATISFIED = 2  # a rating at or below this is "unsatisfied"
 SATISFIED = 4  # a rating at or above this counts as satisfied in the figures
 
@@ -316,7 +318,10 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
             with transaction.atomic():
                 number = _tracking_number()
                 req = ServiceRequest(tracking_number=number, search_text=search_blob(number, fields["title"], text), **fields)
-                ev = RequestEvent(actor=user, actor_label=actor_label(user, {workflow.RESIDENT}), verb="submitted",
+                # A resident is "提交人" on the timeline; staff entering for someone are named, with the channel.
+                label = (f"{actor_label(user)}（{_ENTERED_AS.get(channel, '代为登记')}）" if on_behalf and user is not None
+                         else actor_label(user, {workflow.RESIDENT}))
+                ev = RequestEvent(actor=user, actor_label=label[:80], verb="submitted",
                                   to_status=Status.SUBMITTED, payload={"channel": channel, "kind": kind})
                 audit = events.build(actor=user, verb="order.submitted", target=req, organization=community,
                                      payload={"kind": kind, "channel": channel, "tracking_number": number})

@@ -130,7 +130,7 @@ def submit(request):
     errors, values = {}, {}
     if request.method == "POST":
         values = request.POST.dict()
-        channel = values.get("channel") or (Channel.PATROL if kind == Kind.GRID_REPORT else Channel.WEB)
+        channel = values.get("channel") or (Channel.PATROL if kind == Kind.GRID_REPORT else Channel.PHONE)
         if not staff:
             channel = Channel.WEB
         try:
@@ -145,6 +145,10 @@ def submit(request):
         except DomainError as exc:
             errors[exc.field or "form"] = exc.message
         else:
+            if req.entered_by_id:  # staff entered it for someone: on to the work page, not the resident's link
+                messages.success(request, _("Entered as %(number)s. Tell the resident this number: it looks up the progress "
+                                            "on the request page.") % {"number": req.tracking_number})
+                return redirect("orders:detail", pk=req.pk)
             messages.success(request, _("Received. Your tracking number is %(number)s.") % {"number": req.tracking_number})
             url = reverse("orders:track", args=[req.tracking_number])
             return redirect(f"{url}?k={req.access_key}")

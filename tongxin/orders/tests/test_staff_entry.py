@@ -1,0 +1,36 @@
+"""Staff entering a request for a resident, and grid workers' own reports."""
+
+from tongxin.orders import selectors, services
+from tongxin.orders.models import Channel, ServiceRequest
+
+
+def test_staff_entry_defaults_to_by_phone_and_goes_to_the_work_page(ow, client):
+    client.force_login(ow.dispatcher_a)
+    form = client.get("/orders/new/").content.decode()
+    assert '<option value="phone" selected>' in form
+    r = client.post("/orders/new/", {"text": "王大爷来电：楼道灯坏了", "community": ow.community_a.pk, "contact_name": "王大爷",
+                                     "contact_phone": "13912345678", "idempotency_key": "staff-1"})
+    req = ServiceRequest.objects.get()
+    assert req.channel == Channel.PHONE and req.entered_by == ow.dispatcher_a and req.submitter is None
+    assert r.status_code == 302 and r["Location"] == f"/orders/{req.pk}/"
+    page = client.get(r["Location"]).content.decode()
+    assert req.tracking_number in page and "电话受理" in page  # who entered it, on the timeline
+    assert req.events.get(verb="submitted").actor_label.endswith("（电话受理）")
+
+
+def test_a_grid_worker_finds_their_reports_under_mine(ow, client):
+    report = services.submit_request(by=ow.grid_worker_a, kind="grid_report", text="井盖缺失，有安全隐患",
+                                     community=ow.community_a, channel=Channel.PATROL)
+    assert list(selectors.my_requests(ow.grid_worker_a)) == [report]
+    client.force_login(ow.grid_worker_a)
+    assert "井盖缺失" in client.get("/orders/mine/").content.decode()
+
+
+def test_a_bad_point_on_the_form_is_a_chinese_error_not_a_500(ow, client):
+    client.force_login(ow.dispatcher_a)
+    for lng, lat in (("abc", "1"), ("200", "37"), ("112", "")):
+        r = client.post("/orders/new/", {"text": "路灯坏了", "community": ow.community_a.pk, "contact_phone": "13912345678",
+                                         "lng": lng, "lat": lat})
+        assert r.status_code == 400, (lng, lat)
+        assert "经度" in r.content.decode() or "纬度" in r.content.decode()
+    assert not ServiceRequest.objects.exists()
