@@ -111,6 +111,10 @@ def _notify(*, recipients, title: str, body: str = "", req: ServiceRequest, verb
         url = f"/orders/t/{req.tracking_number}/" if resident else f"/orders/{req.pk}/"
         notify(recipients=recipients, verb=verb, title=title, body=body, url=url, target=req,
                organization=req.community, dedupe_key=dedupe_key)
+    if resident and req.kind == Kind.GRID_REPORT and req.entered_by_id:
+        # The grid worker who reported it follows it like a resident does, on the work page.
+        notify(recipients=[req.entered_by], verb=verb, title=title, body=body, url=f"/orders/{req.pk}/", target=req,
+               organization=req.community, dedupe_key=dedupe_key)
 
 
 def _schedule(kind: str, due_at, req: ServiceRequest, suffix: str) -> None:
@@ -183,6 +187,9 @@ def save_category(*, alliance: Alliance, by, category: Category | None = None, r
     if not name:
         raise DomainError("请填写分类名称", field="name")
     code = (data.get("code") or (category.code if category else "")).strip()
+    if category is not None and category.pk and code != category.code:
+        # The code is the Open311 service_code that integrations keep: it stays as first saved.
+        raise DomainError(f"分类代码保存后不能修改（现为“{category.code}”，对接系统用它识别分类）", field="code")
     if not re.fullmatch(r"[a-z0-9_\-]{1,40}", code):
         raise DomainError("分类代码只能包含小写字母、数字、下划线和连字符", field="code")
     for fld, label, top in (("accept_hours", "接单时限（工作小时）", 720), ("finish_days", "办结时限（工作日）", 365)):
@@ -196,7 +203,7 @@ def save_category(*, alliance: Alliance, by, category: Category | None = None, r
             data[fld] = value
     unit = data.get("default_unit")
     if unit is not None and not in_alliance(unit, alliance):
-        raise DomainError(f"“{unit.name}”不是本联盟的成员单位", field="default_unit")
+        raise DomainError(f"“{unit.name}”不能承办工单：请选择本联盟的成员单位或社区", field="default_unit")
     if Category.objects.filter(alliance=alliance, code=code).exclude(pk=getattr(category, "pk", None)).exists():
         raise DomainError(f"分类代码“{code}”已被使用", field="code")
     category = category or Category(alliance=alliance)
@@ -212,13 +219,16 @@ def save_category(*, alliance: Alliance, by, category: Category | None = None, r
 
 
 def in_alliance(unit: Organization, alliance: Alliance | None) -> bool:
-    if alliance is None or unit.archived_at is not None:
+    """May `unit` take the alliance's requests? Member units and the core organisation's own
+    teams and committees. Not a joint committee: it convenes the alliance, nobody there accepts
+    or handles a request, so one sent there waited for ever."""
+    if alliance is None or unit.archived_at is not None or unit.kind == OrgKind.JOINT_COMMITTEE:
         return False
     if AllianceMembership.objects.filter(alliance=alliance, organization=unit, left_on__isnull=True).exists():
         return True
     # Internal teams and committees: anything in the core organisation's own tree.
     return unit.path.startswith(alliance.core_organization.path) and unit.kind in (
-        OrgKind.VOLUNTEER_TEAM, OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE, OrgKind.JOINT_COMMITTEE,
+        OrgKind.VOLUNTEER_TEAM, OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE,
     )
 
 
@@ -414,6 +424,9 @@ def dispatch(*, req: ServiceRequest, by, unit: Organization | None = None, categ
                        "finish_due_at": finish_due, "accepted_at": None, "escalation_level": 0},
                payload={"unit": unit.name, "unit_id": unit.pk, "category": category.name,
                         "followed_suggestion": bool(use_suggestion)})
+    # A re-dispatch starts the clocks again: the previous unit's pending escalations (":2") go.
+    _unschedule("orders.accept_overdue", req)
+    _unschedule("orders.finish_overdue", req)
     _schedule("orders.accept_overdue", accept_due, req, "accept")
     _schedule("orders.finish_overdue", finish_due, req, "finish")
     recipients = users_with_roles(unit, [Role.LIAISON]) or (
@@ -431,9 +444,18 @@ def post_wish(*, req: ServiceRequest, by, note: str = "") -> ServiceRequest:
 
 @transaction.atomic
 def cancel(*, req: ServiceRequest, by, reason: str, key: str = "") -> ServiceRequest:
+    was = req.status
     transition(req, action="cancel", by=by, key=key, note=reason, fields={"last_reason": (reason or "").strip()[:300]})
     _unschedule("orders.accept_overdue", req)
     _unschedule("orders.finish_overdue", req)
+    # Whoever waits on it hears: the resident (unless they cancelled it) and a unit that had it.
+    actor = _user(by)
+    if req.submitter_id and (actor is None or actor.pk != req.submitter_id) and not key:
+        _notify(recipients=[req.submitter], req=req, verb="order.cancelled", resident=True,
+                title=f"您的诉求已撤销：{req.display_title}", body=f"原因：{reason}")
+    if req.assigned_unit_id and was in (Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED):
+        _notify(recipients=users_with_roles(req.assigned_unit, [Role.LIAISON]), req=req, verb="order.cancelled",
+                title=f"工单已撤销，无需再办：{req.display_title}", body=f"原因：{reason}")
     return req
 
 
@@ -449,6 +471,9 @@ def merge(*, req: ServiceRequest, into: ServiceRequest, by, note: str = "") -> S
                fields={"merged_into": into}, payload={"into": into.tracking_number})
     RequestEvent.objects.create(request=into, actor=_user(by), actor_label=actor_label(by), verb="duplicate_merged",
                                 from_status=into.status, to_status=into.status, note=f"合并了重复工单 {req.tracking_number}")
+    _notify(recipients=[req.submitter], req=req, verb="order.merged", resident=True,
+            title=f"您的诉求已合并办理：{req.display_title}",
+            body=f"与工单 {into.tracking_number} 反映的是同一件事，将一并办理，进度请查看该工单。")
     return req
 
 
@@ -706,13 +731,14 @@ def escalate(*, req: ServiceRequest, level: int, reason: str) -> bool:
     events.record(actor=None, verb="order.escalated", target=req, organization=req.community, reason=reason,
                   payload={"level": level, "to": to.name})
     roles = [Role.DISPATCHER] if level == 1 else [Role.ALLIANCE_ADMIN, Role.DISPATCHER]
+    # Once per level and dispatch: after a re-dispatch the new unit's lateness is news again.
+    dedupe = f"order:{req.pk}:escalated:{level}:{req.dispatched_at.isoformat() if req.dispatched_at else ''}"
     _notify(recipients=users_with_roles(to, roles), req=req, verb="order.escalated",
-            title=f"工单督办（{'社区' if level == 1 else '街道'}）：{req.display_title}", body=reason,
-            dedupe_key=f"order:{req.pk}:escalated:{level}")
+            title=f"工单督办（{'社区' if level == 1 else '街道'}）：{req.display_title}", body=reason, dedupe_key=dedupe)
     from tongxin.notify.services import notify_group
 
     notify_group(organization=to, title=f"工单督办：{req.display_title}", body=f"编号 {req.tracking_number}。{reason}",
-                 url=f"/orders/{req.pk}/", dedupe_key=f"order:{req.pk}:escalated:{level}", verb="order.escalated", target=req)
+                 url=f"/orders/{req.pk}/", dedupe_key=dedupe, verb="order.escalated", target=req)
     return True
 
 

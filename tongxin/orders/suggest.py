@@ -100,7 +100,7 @@ def suggest(*, text: str, alliance, community=None, grid=None, lng: float | None
             reasons.append(f"位置在“{grid.name}”，属于{com.name}")
             community = community or com
     excluded = set(exclude_units)
-    usable = lambda org: org is not None and org.pk not in excluded  # noqa: E731
+    usable = lambda org: org is not None and org.pk not in excluded and org.kind != OrgKind.JOINT_COMMITTEE  # noqa: E731
     unit = None
     adopted = _adopter(alliance, lng, lat)
     if adopted is not None and usable(adopted[0]):

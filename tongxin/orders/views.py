@@ -4,6 +4,7 @@ Public (no login): the submit form, the tracking page (with the rating form when
 holds the request's key), the results wall and the micro-wish wall.
 """
 
+import re
 import uuid
 from urllib.parse import urlencode
 
@@ -466,7 +467,7 @@ def _category_units(alliance):
     from tongxin.orgs.models import AllianceMembership
 
     members = AllianceMembership.objects.filter(alliance=alliance, left_on__isnull=True).select_related("organization")
-    return sorted((m.organization for m in members if m.organization.archived_at is None), key=lambda o: o.path)
+    return sorted((m.organization for m in members if services.in_alliance(m.organization, alliance)), key=lambda o: o.path)
 
 
 @login_required
@@ -488,7 +489,7 @@ def _category_data(post, alliance) -> dict:
     data = {
         "name": post.get("name", ""), "code": post.get("code", ""), "description": post.get("description", "").strip()[:200],
         "accept_hours": post.get("accept_hours", ""), "finish_days": post.get("finish_days", ""),
-        "keywords": " ".join(post.get("keywords", "").split())[:2000], "default_unit": unit,
+        "keywords": " ".join(re.split(r"[\s,，;；、]+", post.get("keywords", "")))[:2000].strip(), "default_unit": unit,
         "active": post.get("active") == "1",
     }
     if sort is not None:

@@ -80,7 +80,7 @@ def test_default_unit_outside_the_alliance_is_refused(ow, client):
     outsider = orgs.create_organization(by=ow.system, parent=ow.community_b, name="乙超市", kind=OrgKind.PRIVATE_ENTERPRISE)
     client.force_login(ow.admin)
     r = client.post("/orders/categories/new/", form(default_unit=str(outsider.pk)))
-    assert r.status_code == 400 and "“乙超市”不是本联盟的成员单位" in r.content.decode()
+    assert r.status_code == 400 and "“乙超市”不能承办工单" in r.content.decode()
 
 
 def test_only_alliance_admins(ow, client):
@@ -102,3 +102,41 @@ def test_links_from_inbox_and_figures(ow, client):
     assert 'data-testid="categories-link"' in client.get("/orders/figures/").content.decode()
     client.force_login(ow.dispatcher_a)
     assert 'data-testid="categories-link"' not in client.get("/orders/inbox/").content.decode()
+
+
+def test_a_joint_committee_takes_no_requests(ow, client):
+    """It convenes the alliance; nobody there accepts a request, so it is neither a default unit
+    nor a dispatch target, and the suggestion passes over it."""
+    import datetime as dt
+
+    from tongxin.core.errors import DomainError
+    from tongxin.orgs import services as orgs
+    from tongxin.orgs.models import OrgKind
+
+    joint = orgs.create_organization(by=ow.system, parent=ow.street, name="街道党建协调委员会", kind=OrgKind.JOINT_COMMITTEE)
+    orgs.add_member(alliance=ow.alliance, organization=joint, by=ow.system, joined_on=dt.date(2024, 1, 1))
+    client.force_login(ow.admin)
+    assert "街道党建协调委员会" not in client.get("/orders/categories/new/").content.decode()
+    r = client.post("/orders/categories/new/", form(default_unit=str(joint.pk)))
+    assert r.status_code == 400 and "不能承办工单" in r.content.decode()
+    Category.objects.filter(pk=ow.cat["municipal"].pk).update(default_unit=joint)  # saved before this rule
+    services.memo.clear()
+    req = services.submit_request(by=ow.resident_a, text="路灯坏了，晚上很黑", community=ow.community_a)
+    assert req.suggestion["unit_id"] != joint.pk
+    with pytest.raises(DomainError):
+        services.dispatch(req=req, by=ow.dispatcher_a, unit=joint, category=ow.cat["municipal"])
+
+
+def test_the_code_stays_as_first_saved(ow, client):
+    cat = ow.cat["municipal"]
+    client.force_login(ow.admin)
+    r = client.post(f"/orders/categories/{cat.pk}/", form(name="市政设施", code="muni-changed"))
+    assert r.status_code == 400 and "分类代码保存后不能修改" in r.content.decode()
+    cat.refresh_from_db()
+    assert cat.code == "municipal"
+
+
+def test_keywords_split_on_chinese_separators(ow, client):
+    client.force_login(ow.admin)
+    client.post("/orders/categories/new/", form(keywords="扶手；轮椅、助听器;拐杖，陪诊  助浴"))
+    assert Category.objects.get(code="noise").keyword_list == ["扶手", "轮椅", "助听器", "拐杖", "陪诊", "助浴"]

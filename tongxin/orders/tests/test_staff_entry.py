@@ -34,3 +34,36 @@ def test_a_bad_point_on_the_form_is_a_chinese_error_not_a_500(ow, client):
         assert r.status_code == 400, (lng, lat)
         assert "经度" in r.content.decode() or "纬度" in r.content.decode()
     assert not ServiceRequest.objects.exists()
+
+
+def test_merge_and_cancel_tell_whoever_waits(ow, client, submit, dispatched):
+    from tongxin.notify.models import Notification
+
+    first = submit(text="3号楼门口垃圾没人清运", community=ow.community_a)
+    duplicate = submit(text="3号楼垃圾好几天没清运了", community=ow.community_a)
+    services.merge(req=duplicate, into=first, by=ow.dispatcher_a)
+    note = Notification.objects.get(recipient=ow.resident_a, verb="order.merged")
+    assert first.tracking_number in note.body and note.url == f"/orders/t/{duplicate.tracking_number}/"
+    page = client.get(f"/orders/t/{duplicate.tracking_number}/").content.decode()
+    assert 'data-testid="merged-into"' in page and f"/orders/t/{first.tracking_number}/" in page
+
+    handled = dispatched(text="楼道灯不亮", community=ow.community_a)
+    services.accept(req=handled, by=ow.liaison_a)
+    services.cancel(req=handled, by=ow.dispatcher_a, reason="居民来电说已自行修好")
+    assert Notification.objects.filter(recipient=ow.resident_a, verb="order.cancelled", body__contains="已自行修好").exists()
+    assert Notification.objects.filter(recipient=ow.liaison_a, verb="order.cancelled").exists()
+    own = submit(text="不需要了的诉求", community=ow.community_a)
+    services.cancel(req=own, by=ow.resident_a, reason="已解决")
+    assert Notification.objects.filter(recipient=ow.resident_a, verb="order.cancelled").count() == 1  # not told of their own
+
+
+def test_the_grid_worker_hears_what_became_of_a_report(ow):
+    from tongxin.notify.models import Notification
+
+    report = services.submit_request(by=ow.grid_worker_a, kind="grid_report", text="井盖缺失，有安全隐患",
+                                     community=ow.community_a, channel=Channel.PATROL)
+    services.dispatch(req=report, by=ow.dispatcher_a, unit=ow.unit_a, category=ow.cat["municipal"])
+    services.accept(req=report, by=ow.liaison_a)
+    services.complete(req=report, by=ow.liaison_a, result="已补装井盖")
+    urls = set(Notification.objects.filter(recipient=ow.grid_worker_a).values_list("verb", "url"))
+    assert ("order.accepted", f"/orders/{report.pk}/") in urls and ("order.done", f"/orders/{report.pk}/") in urls

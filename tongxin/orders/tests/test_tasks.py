@@ -48,3 +48,27 @@ def test_rating_reminder_goes_to_the_resident(ow, done):
     job = ScheduledJob.objects.get(target_id=str(req.pk), kind="orders.rating_reminder")
     scheduler.run_due(now=job.due_at + dt.timedelta(minutes=1))
     assert Notification.objects.filter(recipient=ow.resident_a, verb="order.rating_reminder").count() == 1
+
+
+def test_a_redispatch_drops_the_previous_units_escalation_and_notifies_again(ow, dispatched):
+    """The first unit missed its acceptance: escalated to the community, a street-level check
+    scheduled. Re-dispatched elsewhere, that check must not fire against the new unit, and the new
+    unit's own lateness is news again."""
+    req = dispatched()
+    later = req.accept_due_at + dt.timedelta(minutes=1)
+    scheduler.run_due(now=later, worker="w1")
+    req.refresh_from_db()
+    assert req.escalation_level == 1
+    second = ScheduledJob.objects.get(dedupe_key=f"order:{req.pk}:accept:2")
+    services.decline(req=req, by=ow.liaison_a, reason="人手不足")
+    services.dispatch(req=req, by=ow.dispatcher_a, unit=ow.community_a, category=ow.cat["municipal"])  # its own team
+    req.refresh_from_db()
+    second.refresh_from_db()
+    assert req.escalation_level == 0 and second.status == "cancelled"
+    scheduler.run_due(now=req.accept_due_at - dt.timedelta(minutes=1), worker="w1")  # the new unit is in time: nothing
+    req.refresh_from_db()
+    assert RequestEvent.objects.filter(request=req, verb="escalated").count() == 1 and req.escalation_level == 0
+    scheduler.run_due(now=req.accept_due_at + dt.timedelta(minutes=1), worker="w1")  # the new unit is late
+    req.refresh_from_db()
+    assert req.escalation_level == 1
+    assert Notification.objects.filter(recipient=ow.dispatcher_a, verb="order.escalated").count() == 2
