@@ -23,6 +23,7 @@ import urllib.request
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 TIMEOUT_SECONDS = 10
 
@@ -122,7 +123,7 @@ def send_email(address: str, title: str, body: str, url: str) -> None:
     text = body
     if url:
         label = _("View details")
-        text = f"{body}\n\n{label}: {absolute_url(url)}".strip()
+        text = f"{body}\n\n{label}{pgettext('label separator', ': ')}{absolute_url(url)}".strip()
     try:
         sent = send_mail(subject=title, message=text, from_email=None, recipient_list=[address])
     except Exception as exc:  # SMTP errors come in many classes

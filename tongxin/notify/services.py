@@ -28,6 +28,8 @@ import datetime as dt
 import logging
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -345,3 +347,22 @@ def send_test_message(*, by, webhook: ChatWebhook) -> Notification:
     events.record(actor=by, verb="notify.webhook_tested", target=webhook, organization=webhook.organization)
     _enqueue_on_commit([row.pk])
     return row
+
+
+@transaction.atomic
+def set_email(*, user, email: str) -> None:
+    """The address e-mail notifications and digests go to (empty: none). Recorded without the
+    address itself: an e-mail address is personal data and the audit log is read by others."""
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(f"邮箱地址“{email[:60]}”格式不正确", field="email") from None
+    if email == user.email:
+        return
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(pk=user.pk).update(email=email)
+    events.record(actor=user, verb="account.email_changed", target=user, payload={"has_email": bool(email)})
+    user.email = email

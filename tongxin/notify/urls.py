@@ -6,6 +6,7 @@ app_name = "notify"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("badge/", views.badge, name="badge"),
+    path("email/", views.email, name="email"),
     path("read-all/", views.read_all, name="read_all"),
     path("<int:pk>/read/", views.read, name="read"),
     path("<int:pk>/open/", views.open_notification, name="open"),

@@ -43,6 +43,19 @@ def inbox(request):
 
 
 @login_required
+@require_POST
+def email(request):
+    try:
+        services.set_email(user=request.user, email=request.POST.get("email", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Saved: e-mail notifications go to %(email)s.") % {"email": request.user.email}
+                         if request.user.email else _("Saved: no e-mail notifications."))
+    return redirect("notify:inbox")
+
+
+@login_required
 def badge(request):
     return render(request, "notify/_badge.html", {"unread": selectors.unread_count(request.user)})
 

@@ -373,3 +373,22 @@ def test_robot_urls_are_limited_to_the_official_hosts(world, settings, robot_ser
     row.refresh_from_db()
     assert row.last_error == "Webhook 地址的主机不在允许列表中" and robot_server.requests == []
     assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 1)  # no point retrying
+
+
+def test_a_user_sets_the_email_for_notifications_on_the_inbox_page(world, client, mailoutbox):
+    from tongxin.audit.models import Event
+    from tongxin.notify import services
+
+    client.force_login(world.dispatcher_a)
+    assert 'data-testid="email"' in client.get("/notifications/").content.decode()
+    r = client.post("/notifications/email/", {"email": "不是邮箱"}, follow=True)
+    assert "格式不正确" in r.content.decode()
+    r = client.post("/notifications/email/", {"email": "disp-a@example.cn"}, follow=True)
+    world.dispatcher_a.refresh_from_db()
+    assert world.dispatcher_a.email == "disp-a@example.cn" and "disp-a@example.cn" in r.content.decode()
+    ev = Event.objects.get(verb="account.email_changed")
+    assert ev.payload == {"has_email": True} and "example.cn" not in str(ev.payload)
+    services.notify(recipients=[world.dispatcher_a], verb="test", title="测试通知", body="正文", url="/orders/",
+                    channels=["email"])
+    services.deliver_due()
+    assert mailoutbox and mailoutbox[-1].to == ["disp-a@example.cn"] and "查看详情：http" in mailoutbox[-1].body
