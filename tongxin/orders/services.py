@@ -40,6 +40,8 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # Choices.values builds a new list on every access; submission checks these on the hot path.
 logger = logging.getLogger(__name__)
 _KINDS, _CHANNELS = frozenset(Kind.values), frozenset(Channel.values)
+# Stored notification titles are Chinese whatever the submitter's page language.
+_NEW_TITLES = {Kind.SERVICE: "新点单", Kind.WISH: "新微心愿", Kind.GRID_REPORT: "新网格上报", Kind.PRACTICAL: "新办实事任务"}
 # How staff entered a request, on its timeline (stored text: Chinese).
 _ENTERED_AS = {Channel.PHONE: "电话受理", Channel.VISIT: "来访受理", Channel.PATROL: "巡查上报"}
 UNSATISFIED = 2  # a rating at or below this is "unsatisfied"
@@ -338,7 +340,7 @@ def submit_request(*, by=None, text: str, kind: str = Kind.SERVICE, community: O
                 # The community's dispatchers are told in the same statement, so their link goes by
                 # the tracking number: the request has no id yet (decisions #17).
                 notes = inbox_rows(recipients=users_with_roles(community, [Role.DISPATCHER], cached=True),
-                                   verb="order.submitted", title=f"新{Kind(kind).label}：{req.display_title}",
+                                   verb="order.submitted", title=f"{_NEW_TITLES.get(kind, '新工单')}：{req.display_title}",
                                    body=f"编号 {number}，请及时派单。", url=f"/orders/go/{number}/", target=req,
                                    organization=community)
                 # One statement for all the rows on PostgreSQL: the hot write of the loop (decisions #15).
@@ -612,7 +614,8 @@ def thank(*, req: ServiceRequest, by, message: str = "", key: str = "", rating=N
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
 _ID_RE = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9])")
 _LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-_DOOR_RE = re.compile(r"\d+\s*(?:号楼|栋|幢|单元|室|号院|号)")
+# A building marker and the numbers after it: 6栋502, 3号楼2单元501室 (the room is the household).
+_DOOR_RE = re.compile(r"\d+\s*(?:号楼|栋|幢|单元|室|号院|号)(?:\s*-?\s*\d+(?:\s*(?:单元|室|号))?)*")
 
 
 def is_chinese_name(text: str) -> bool:
@@ -643,13 +646,15 @@ def name_variants(name: str) -> list[str]:
     return sorted(variants, key=lambda v: (-len(v), v))
 
 
-def redact(text: str, *, names=()) -> str:
+def redact(text: str, *, names=(), doors: bool = True) -> str:
     """Text fit for the public wall: phone and ID numbers, door numbers and the given names
-    (as they may be written, see name_variants) removed."""
+    (as they may be written, see name_variants) removed. `doors=False` keeps building numbers:
+    a practical task for the masses is written by staff about a building, not a household."""
     out = _ID_RE.sub("[已隐藏]", text or "")
     out = _PHONE_RE.sub("[已隐藏]", out)
     out = _LANDLINE_RE.sub("[已隐藏]", out)
-    out = _DOOR_RE.sub("**", out)
+    if doors:
+        out = _DOOR_RE.sub("**", out)
     for variant in sorted({v for name in names for v in name_variants(name)}, key=lambda v: (-len(v), v)):
         if len(variant) >= 2:
             out = out.replace(variant, variant[0] + "*" * (len(variant) - 1))
@@ -660,9 +665,10 @@ def public_summary(req: ServiceRequest) -> str:
     names = [req.contact_name]
     if req.submitter_id and req.submitter.person_id:
         names.append(req.submitter.person.name)
-    parts = [redact(req.display_title if req.title else req.text, names=names)]
+    doors = req.kind != Kind.PRACTICAL
+    parts = [redact(req.display_title if req.title else req.text, names=names, doors=doors)]
     if req.result_text:
-        parts.append("办理结果：" + redact(req.result_text, names=names))
+        parts.append("办理结果：" + redact(req.result_text, names=names, doors=doors))
     return "\n".join(parts)
 
 
@@ -670,7 +676,8 @@ def public_summary(req: ServiceRequest) -> str:
 def publish(*, req: ServiceRequest, by, public_text: str = "") -> ServiceRequest:
     """On the results wall (晒单): the text is redacted again even when the dispatcher wrote it."""
     names = [req.contact_name]
-    text = redact(public_text.strip(), names=names) if (public_text or "").strip() else public_summary(req)
+    text = (redact(public_text.strip(), names=names, doors=req.kind != Kind.PRACTICAL) if (public_text or "").strip()
+            else public_summary(req))
     transition(req, action="publish", by=by, fields={"published": True, "published_at": timezone.now(), "public_text": text[:2000]})
     return req
 

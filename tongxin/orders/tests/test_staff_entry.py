@@ -67,3 +67,17 @@ def test_the_grid_worker_hears_what_became_of_a_report(ow):
     services.complete(req=report, by=ow.liaison_a, result="已补装井盖")
     urls = set(Notification.objects.filter(recipient=ow.grid_worker_a).values_list("verb", "url"))
     assert ("order.accepted", f"/orders/{report.pk}/") in urls and ("order.done", f"/orders/{report.pk}/") in urls
+
+
+def test_a_practical_task_keeps_its_building_on_the_wall_and_a_chinese_title(ow):
+    from tongxin.notify.models import Notification
+
+    task = services.submit_request(by=ow.dispatcher_a, kind="practical", text="为6栋老人加装楼道扶手", community=ow.community_a,
+                                   channel=Channel.VISIT)
+    assert Notification.objects.filter(title="新办实事任务：为6栋老人加装楼道扶手").exists()
+    services.dispatch(req=task, by=ow.dispatcher_a, unit=ow.unit_a, category=ow.cat["municipal"])
+    services.accept(req=task, by=ow.liaison_a)
+    services.complete(req=task, by=ow.liaison_a, result="6栋扶手已装好")
+    assert services.public_summary(task) == "为6栋老人加装楼道扶手\n办理结果：6栋扶手已装好"
+    resident = services.submit_request(by=ow.resident_a, text="我住6栋502，楼道灯坏了", community=ow.community_a)
+    assert "6栋" not in services.public_summary(resident) and "502" not in services.public_summary(resident)
