@@ -221,13 +221,17 @@ def wishes(request: HttpRequest, community_id: int | None = None):
 
 
 @router.get("/figures", response=dict)
-def figures(request: HttpRequest, by: str = "unit"):
+def figures(request: HttpRequest, by: str = "unit", month: str | None = None, since: str | None = None,
+            until: str | None = None):
+    """month=YYYY-MM (or last12), or since/until=YYYY-MM-DD (both days included); nothing: the current month."""
     if not selectors.can_view_figures(request.user):
         from tongxin.core.errors import PermissionDenied
 
         raise PermissionDenied("您的角色不能查看工单统计")
-    return {"definitions": selectors.FIGURE_DEFINITIONS,
-            "rows": selectors.figures(request.user, by="community" if by == "community" else "unit")}
+    by = "community" if by == "community" else "unit"
+    start, end = selectors.figure_period(month=month, since=since, until=until)  # DomainError: a 400 naming the parameter
+    return {"by": by, "since": start.isoformat(), "until": end.isoformat(), "definitions": selectors.figure_definitions(by),
+            "rows": selectors.figures(request.user, by=by, since=start, until=end)}
 
 
 @router.get("/categories", response=list[dict], auth=None)

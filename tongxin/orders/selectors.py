@@ -246,49 +246,262 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def figures(user, *, by: str = "unit", since: dt.date | None = None, until: dt.date | None = None) -> list[dict]:
-    """The three rates (response, resolution, satisfaction) and the on-time rate per unit or community and month.
+FIGURE_LAST_MONTHS = "last12"  # the page's "last 12 months" choice
 
-    Definitions: FIGURE_DEFINITIONS (also shown on the figures page). Months are calendar months in
-    local time, by the dispatch time. A request counts for the unit it is assigned to now.
+
+def figure_definitions(by: str = "unit") -> dict:
+    """What each figure of `figures(by=...)` counts, word for word what the queries below do."""
+    from django.utils.translation import gettext as _
+
+    pending = _("Not yet due: waiting to be accepted before the acceptance time limit (left out of the response "
+                "rate), or still open before the completion time limit (left out of the resolution rate).")
+    if by == "community":
+        return {
+            "basis": _("Per community: each request counts once, in the month of its first dispatch; whether it was "
+                       "accepted and completed in time is judged against the time limits of its latest dispatch. "
+                       "Micro-wishes and requests now cancelled or merged are left out."),
+            "dispatched": _("Dispatched: the requests first dispatched in the month."),
+            "pending": pending,
+            "response_rate": _("Response rate = requests accepted within the acceptance time limit of their latest "
+                               "dispatch ÷ (requests − those waiting to be accepted before that time limit). A request "
+                               "declined and not accepted since, or accepted late, counts as not in time."),
+            "resolution_rate": _("Resolution rate = requests completed (including rated and published) ÷ (requests − "
+                                 "those still open with a unit before their completion time limit)."),
+            "satisfaction_rate": _("Satisfaction rate = requests rated 4 stars or more ÷ requests rated."),
+            "on_time_rate": _("On-time rate = requests completed within the completion time limit ÷ (requests "
+                              "completed + those still open with a unit past their completion time limit)."),
+        }
+    return {
+        "basis": _("Per unit: each dispatch counts once, for the unit it went to, in the month of that dispatch; a "
+                   "request declined or re-dispatched and then dispatched again counts again for the next unit. "
+                   "Requests now cancelled or merged are left out."),
+        "dispatched": _("Dispatched: the dispatches in the month."),
+        "pending": pending,
+        "response_rate": _("Response rate = dispatches accepted within their acceptance time limit ÷ (dispatches − "
+                           "those waiting to be accepted before that time limit). A dispatch declined, re-dispatched "
+                           "or accepted late counts as not in time."),
+        "resolution_rate": _("Resolution rate = dispatches completed (including rated and published) ÷ (dispatches − "
+                             "those still open with the unit before their completion time limit). A dispatch declined "
+                             "or re-dispatched counts as not resolved."),
+        "satisfaction_rate": _("Satisfaction rate = dispatches rated 4 stars or more ÷ dispatches rated (a rating "
+                               "belongs to the request's latest dispatch)."),
+        "on_time_rate": _("On-time rate = dispatches completed within their completion time limit ÷ (dispatches "
+                          "completed + those still open with the unit past their completion time limit)."),
+    }
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_figure_month(value: str | None, *, field: str = "month") -> dt.date | None:
+    """"YYYY-MM" -> the first day of that month; None when empty; DomainError (400) otherwise."""
+    import re
+
+    from django.utils.translation import gettext as _
+
+    from tongxin.core.errors import DomainError
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}", value):
+            raise ValueError(value)
+        return dt.date(int(value[:4]), int(value[5:]), 1)
+    except ValueError:
+        raise DomainError(_("%(field)s must be a month written YYYY-MM, for example 2030-01") % {"field": field},
+                          field=field) from None
+
+
+def parse_figure_date(value: str | None, *, field: str) -> dt.date | None:
+    """"YYYY-MM-DD" -> a date; None when empty; DomainError (400) otherwise."""
+    import re
+
+    from django.utils.translation import gettext as _
+
+    from tongxin.core.errors import DomainError
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+    except ValueError:
+        raise DomainError(_("%(field)s must be a date written YYYY-MM-DD, for example 2030-01-31") % {"field": field},
+                          field=field) from None
+
+
+def figure_period(*, month: str | None = None, since: str | None = None, until: str | None = None,
+                  now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """The days (first, last, both included) that `figures` covers, from the request's parameters.
+
+    `month` is "YYYY-MM" or "last12" (this month and the eleven before it); `since`/`until` are
+    "YYYY-MM-DD", both days included; either may be left out (since: the first of until's month;
+    until: today). Nothing given: the current month.
+    Bad input raises DomainError (400) naming the parameter.
     """
-    key = "assigned_unit" if by == "unit" else "community"
-    qs = visible_requests(user).filter(dispatched_at__isnull=False).exclude(kind=Kind.WISH).exclude(
-        status__in=[Status.CANCELLED, Status.MERGED])
-    if key == "assigned_unit":
-        qs = qs.filter(assigned_unit__isnull=False)
-    tz = timezone.get_current_timezone()
-    if since:
-        qs = qs.filter(dispatched_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=tz))
-    if until:
-        qs = qs.filter(dispatched_at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
-    rows = (
-        qs.annotate(month=TruncMonth("dispatched_at", tzinfo=tz))
-        .values("month", f"{key}_id", f"{key}__name")
-        .annotate(
-            dispatched=Count("id"),
-            responded=Count("id", filter=Q(accepted_at__isnull=False, accepted_at__lte=F("accept_due_at"))),
-            resolved=Count("id", filter=Q(status__in=DONE_STATUSES)),
-            rated=Count("id", filter=Q(rating__isnull=False)),
-            satisfied=Count("id", filter=Q(rating__gte=4)),
-            on_time=Count("id", filter=Q(status__in=DONE_STATUSES, done_at__lte=F("finish_due_at"))),
-        )
-        .order_by("-month", f"{key}__name")
+    from django.utils.translation import gettext as _
+
+    from tongxin.core.errors import DomainError
+
+    today = timezone.localdate(now) if now else timezone.localdate()
+    first_of = _month_start(today)
+    month = (month or "").strip()
+    if month and (since or until):
+        raise DomainError(_("Give either month or since/until, not both"), field="month")
+    if month == FIGURE_LAST_MONTHS:
+        return _add_months(first_of, -11), _add_months(first_of, 1) - dt.timedelta(days=1)
+    if month:
+        first = parse_figure_month(month)
+        return first, _add_months(first, 1) - dt.timedelta(days=1)
+    start, end = _complete_period(parse_figure_date(since, field="since"), parse_figure_date(until, field="until"), today)
+    if start > end:
+        raise DomainError(_("The start date %(since)s is after the end date %(until)s") % {
+            "since": start.isoformat(), "until": end.isoformat()}, field="since")
+    return start, end
+
+
+def _complete_period(start: dt.date | None, end: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+    """Neither: the current month. No start: from the first of the end's month. No end: up to today."""
+    if start is None and end is None:
+        start = _month_start(today)
+        return start, _add_months(start, 1) - dt.timedelta(days=1)
+    if start is None:
+        return _month_start(end), end
+    return start, end if end is not None else max(start, today)
+
+
+def figure_months(*, now: dt.datetime | None = None, count: int = 12) -> list[str]:
+    """The months the page offers, newest first: "YYYY-MM" of this month and the `count` - 1 before it."""
+    first = _month_start(timezone.localdate(now) if now else timezone.localdate())
+    return [_add_months(first, -i).strftime("%Y-%m") for i in range(count)]
+
+
+FIGURE_COUNTS = ("dispatched", "responded", "pending_accept", "resolved", "pending_finish", "on_time", "overdue",
+                 "rated", "satisfied")
+
+
+def _figure_counts(*, prefix: str, now: dt.datetime) -> dict:
+    """The counts behind the rates, as aggregates over requests (prefix "") or over their latest dispatch
+    events (prefix "request__": the request's deadlines and outcome belong to its latest dispatch)."""
+    def f(name):
+        return f"{prefix}{name}"
+
+    live = Q(**{f("status__in"): UNIT_STATUSES})
+    done = Q(**{f("status__in"): DONE_STATUSES})
+    conditions = {
+        "responded": Q(**{f("accepted_at__isnull"): False, f("accepted_at__lte"): F(f("accept_due_at"))}),
+        "pending_accept": Q(**{f("status"): Status.DISPATCHED, f("accept_due_at__gt"): now}),
+        "resolved": done,
+        "pending_finish": live & Q(**{f("finish_due_at__gt"): now}),
+        "on_time": done & Q(**{f("done_at__lte"): F(f("finish_due_at"))}),
+        "overdue": live & Q(**{f("finish_due_at__lte"): now}),
+        "rated": Q(**{f("rating__isnull"): False}),
+        "satisfied": Q(**{f("rating__gte"): 4}),
+    }
+    return {"dispatched": Count("id"), **{name: Count("id", filter=q) for name, q in conditions.items()}}
+
+
+def _figure_row(r: dict, *, month, key_id, name) -> dict:
+    response_base = r["dispatched"] - r["pending_accept"]
+    resolution_base = r["dispatched"] - r["pending_finish"]
+    on_time_base = r["resolved"] + r["overdue"]
+    return {
+        "month": month.strftime("%Y-%m") if month else "", "id": key_id, "name": name,
+        **{k: r[k] for k in FIGURE_COUNTS},
+        "response_base": response_base, "resolution_base": resolution_base, "on_time_base": on_time_base,
+        "response_rate": _rate(r["responded"], response_base),
+        "resolution_rate": _rate(r["resolved"], resolution_base),
+        "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
+        "on_time_rate": _rate(r["on_time"], on_time_base),
+    }
+
+
+def _unit_figures(user, lo: dt.datetime, hi: dt.datetime, now: dt.datetime, tz) -> list[dict]:
+    """Per unit, from the dispatch events: one GROUP BY (month, unit) over the period's dispatches."""
+    from django.db.models import Exists, IntegerField, OuterRef
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    qs = (RequestEvent.objects.filter(verb="dispatch", created_at__gte=lo, created_at__lt=hi)
+          .exclude(request__kind=Kind.WISH).exclude(request__status__in=[Status.CANCELLED, Status.MERGED])
+          .annotate(unit_id=Cast(KT("payload__unit_id"), IntegerField())))
+    # Scope as the request lists: the communities overseen, and the dispatches to the user's own units.
+    scope = Q(pk__in=[])
+    for perm, field in ((P.VIEW_ORDERS, "request__community_id"), (P.HANDLE_ORDERS, "unit_id")):
+        if has_perm(user, perm):
+            ids = scope_ids(user, perm)
+            scope |= ~Q(pk__in=[]) if ids is None else Q(**{f"{field}__in": ids})
+    later = RequestEvent.objects.filter(request_id=OuterRef("request_id"), verb="dispatch").filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id")))
+    # Grouped by "superseded" too, so the EXISTS runs once per dispatch: a superseded dispatch (declined or
+    # re-dispatched, never accepted) only adds to "dispatched"; the request's outcome is its latest dispatch's.
+    grouped = (
+        qs.filter(scope, unit_id__isnull=False)
+        .annotate(superseded=Exists(later), month=TruncMonth("created_at", tzinfo=tz))
+        .values("month", "unit_id", "superseded")
+        .annotate(**_figure_counts(prefix="request__", now=now))
+        .order_by()
     )
-    out = []
-    for r in rows:
-        month = r["month"]
-        out.append({
-            "month": month.strftime("%Y-%m") if month else "",
-            "id": r[f"{key}_id"], "name": r[f"{key}__name"],
-            "dispatched": r["dispatched"], "responded": r["responded"], "resolved": r["resolved"],
-            "rated": r["rated"], "satisfied": r["satisfied"], "on_time": r["on_time"],
-            "response_rate": _rate(r["responded"], r["dispatched"]),
-            "resolution_rate": _rate(r["resolved"], r["dispatched"]),
-            "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
-            "on_time_rate": _rate(r["on_time"], r["resolved"]),
-        })
-    return out
+    merged: dict[tuple, dict] = {}
+    for r in grouped:
+        row = merged.setdefault((r["month"], r["unit_id"]), dict.fromkeys(FIGURE_COUNTS, 0))
+        for name in ("dispatched",) if r["superseded"] else FIGURE_COUNTS:
+            row[name] += r[name]
+    names = dict(Organization.objects.filter(pk__in={unit for _, unit in merged}).values_list("id", "name"))
+    out = [_figure_row(r, month=month, key_id=unit, name=names.get(unit, "")) for (month, unit), r in merged.items()]
+    return sorted(out, key=lambda r: (-int(r["month"].replace("-", "") or 0), r["name"], r["id"]))
+
+
+def _community_figures(user, lo: dt.datetime, hi: dt.datetime, now: dt.datetime, tz) -> list[dict]:
+    """Per community, one row per request by its first dispatch: one GROUP BY (month, community)."""
+    from django.db.models import OuterRef, Subquery
+
+    first = (RequestEvent.objects.filter(request_id=OuterRef("pk"), verb="dispatch").order_by("created_at", "id")
+             .values("created_at")[:1])
+    # dispatched_at is the latest dispatch, never before the first: an indexed bound before the subquery.
+    rows = (
+        ServiceRequest.objects.filter(staff_q(user)).exclude(kind=Kind.WISH)
+        .exclude(status__in=[Status.CANCELLED, Status.MERGED])
+        .filter(dispatched_at__gte=lo - dt.timedelta(minutes=1))
+        .annotate(first_dispatch=Subquery(first))
+        .filter(first_dispatch__gte=lo, first_dispatch__lt=hi)
+        .annotate(month=TruncMonth("first_dispatch", tzinfo=tz))
+        .values("month", "community_id", "community__name")
+        .annotate(**_figure_counts(prefix="", now=now))
+        .order_by("-month", "community__name", "community_id")
+    )
+    return [_figure_row(r, month=r["month"], key_id=r["community_id"], name=r["community__name"]) for r in rows]
+
+
+def figures(user, *, by: str = "unit", since: dt.date | None = None, until: dt.date | None = None,
+            now: dt.datetime | None = None) -> list[dict]:
+    """The three rates (response, resolution, satisfaction) and the on-time rate, with the counts behind
+    them, per unit or community and calendar month (local time), for the days since..until (both
+    included; by default the current month).
+
+    Definitions: figure_definitions(by), shown on the page and returned by the API. Per unit every
+    dispatch event counts for the unit it went to (a unit that let a request lapse and lost it to a
+    re-dispatch keeps the miss); per community every request counts once, by its first dispatch.
+    A dispatch or request whose time limit has not passed yet is "not yet due" and stays out of the
+    rate it would otherwise fail.
+    """
+    now = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    since, until = _complete_period(since, until, timezone.localdate(now))
+    lo = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    if by == "community":
+        return _community_figures(user, lo, hi, now, tz)
+    return _unit_figures(user, lo, hi, now, tz)
 
 
 def can_view_figures(user) -> bool:

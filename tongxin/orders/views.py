@@ -448,10 +448,22 @@ def figures(request):
     if not selectors.can_view_figures(request.user):
         raise Http404
     by = "community" if request.GET.get("by") == "community" else "unit"
-    rows = selectors.figures(request.user, by=by)
-    return render(request, "orders/figures.html", {"nav_active": "orders", "rows": rows, "by": by,
+    months = selectors.figure_months()
+    month = (request.GET.get("month") or "").strip() or months[0]
+    bad_month = ""
+    try:
+        since, until = selectors.figure_period(month=month)
+    except DomainError:
+        bad_month, month = month[:20], months[0]
+        since, until = selectors.figure_period(month=month)
+    if month not in months and month != selectors.FIGURE_LAST_MONTHS:
+        months = sorted({*months, month}, reverse=True)  # an older month asked for by link stays selectable
+    rows = selectors.figures(request.user, by=by, since=since, until=until)
+    return render(request, "orders/figures.html", {"nav_active": "orders", "rows": rows, "by": by, "month": month,
+                                                   "months": months, "last_months": selectors.FIGURE_LAST_MONTHS,
+                                                   "bad_month": bad_month,
                                                    "can_manage_categories": has_perm(request.user, P.MANAGE_CATEGORIES),
-                                                   "definitions": selectors.FIGURE_DEFINITIONS})
+                                                   "definitions": selectors.figure_definitions(by)})
 
 
 # --- categories (alliance admin) -----------------------------------------------------------------
