@@ -64,7 +64,8 @@ def navigation(request):
         items.append(_group(pgettext("menu", "Alliance"), "alliance", alliance))
 
     items.append(_group(pgettext("menu", "Walls"), "walls", [_link(_("Wish wall"), reverse("orders:wishes"), "wishes"),
-                                              _link(_("Results wall"), reverse("orders:wall"), "wall")]))
+                                              _link(_("Results wall"), reverse("orders:wall"), "wall"),
+                                              _link(_("Practical tasks for the masses"), reverse("orders:practical"), "practical")]))
     return {"nav_items": items, "my_roles": roles_of(user)}
 
 

@@ -123,7 +123,8 @@ def send_email(address: str, title: str, body: str, url: str) -> None:
     text = body
     if url:
         label = _("View details")
-        text = f"{body}\n\n{label}{pgettext('label separator', ': ')}{absolute_url(url)}".strip()
+        sep = pgettext("label separator", ": ")
+        text = f"{body}\n\n{label}{sep}{absolute_url(url)}".strip()
     try:
         sent = send_mail(subject=title, message=text, from_email=None, recipient_list=[address])
     except Exception as exc:  # SMTP errors come in many classes

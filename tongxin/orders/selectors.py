@@ -187,6 +187,25 @@ def wall(*, community=None, category=None, limit: int = 20, before=None) -> list
     return list(qs.order_by("-published_at", "-id").values(*WALL_FIELDS)[:limit])
 
 
+PRACTICAL_STATES = {"open": [Status.SUBMITTED, Status.INQUIRY, Status.DECLINED, *UNIT_STATUSES], "done": DONE_STATUSES}
+
+
+def practical_tasks(*, community=None, state: str = "open") -> QuerySet[ServiceRequest]:
+    """The practical tasks for the masses (我为群众办实事), public: open ones by their deadline, done ones newest first."""
+    qs = (ServiceRequest.objects.filter(kind=Kind.PRACTICAL, status__in=PRACTICAL_STATES.get(state, PRACTICAL_STATES["open"]))
+          .select_related("community", "assigned_unit").only(
+              "id", "kind", "status", "title", "text", "result_text", "contact_name", "community__name", "assigned_unit__name",
+              "finish_due_at", "done_at", "created_at", "escalation_level", "tracking_number"))
+    if community is not None:
+        qs = qs.filter(community=community)
+    return qs.order_by("-done_at", "-id") if state == "done" else qs.order_by(F("finish_due_at").asc(nulls_last=True), "id")
+
+
+def escalated_statuses() -> list[str]:
+    """Escalated requests still waiting on someone: the inbox's "escalated" view and the home line."""
+    return [*INBOX_STATUSES, *UNIT_STATUSES]
+
+
 def wish_wall(*, community=None, limit: int = 50) -> QuerySet[ServiceRequest]:
     """Micro-wishes waiting on the wall, and the ones recently claimed (shown as claimed)."""
     qs = ServiceRequest.objects.filter(kind=Kind.WISH, status__in=[Status.OPEN, Status.ACCEPTED, Status.IN_PROGRESS, Status.DONE])
@@ -232,15 +251,6 @@ def categories_for(alliance) -> QuerySet[Category]:
 
 
 # --- figures ---------------------------------------------------------------------------------------
-
-FIGURE_DEFINITIONS = {
-    "dispatched": "本月派出的工单数（按首次派单时间计；不含微心愿、已撤销和已合并的工单）",
-    "response_rate": "响应率 = 在接单时限内接单的工单数 ÷ 派出的工单数",
-    "resolution_rate": "解决率 = 已办结（含已评价、已晒单）的工单数 ÷ 派出的工单数",
-    "satisfaction_rate": "满意率 = 评分 4 星及以上的工单数 ÷ 已评价的工单数",
-    "on_time_rate": "按时办结率 = 在办结时限内办结的工单数 ÷ 已办结的工单数",
-}
-
 
 def _rate(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None

@@ -16,6 +16,7 @@ urlpatterns = [
     path("unit/", views.unit_inbox, name="unit_inbox"),
     path("wall/", views.wall, name="wall"),
     path("wishes/", views.wishes, name="wishes"),
+    path("practical/", views.practical, name="practical"),
     path("figures/", views.figures, name="figures"),
     path("categories/", views.categories, name="categories"),
     path("categories/new/", views.category_edit, name="category_new"),

@@ -256,6 +256,7 @@ STATUS_FILTERS = {
     "": None, "all": [], "waiting": selectors.INBOX_STATUSES, "working": selectors.UNIT_STATUSES,
     "done": [Status.DONE], "rated": [Status.RATED], "published": [Status.PUBLISHED],
     "wishes": [Status.SUBMITTED, Status.OPEN], "closed": [Status.CANCELLED, Status.MERGED],
+    "escalated": selectors.escalated_statuses(),  # and escalation_level > 0, see inbox()
 }
 
 
@@ -276,6 +277,8 @@ def inbox(request):
     category = Category.objects.filter(pk=_int(request.GET.get("category"))).first() if _int(request.GET.get("category")) else None
     q = request.GET.get("q", "").strip()
     qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q)
+    if status_key == "escalated":
+        qs = qs.filter(escalation_level__gt=0)
     page = _paginator(qs, search=bool(q)).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     unit_ids = {(r.suggestion or {}).get("unit_id") for r in rows} - {None}
@@ -291,6 +294,7 @@ def inbox(request):
            "categories": Category.objects.filter(active=True).order_by("alliance", "sort"),
            "status_filters": [("", _("Waiting for dispatch")), ("working", _("In hand")), ("done", _("Done, not rated")),
                               ("rated", _("Rated")), ("published", _("Published")), ("closed", _("Cancelled or merged")),
+                              ("escalated", _("Escalated")),
                               ("all", _("All"))]}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "orders/_inbox_results.html", ctx)
@@ -424,6 +428,24 @@ def wall(request):
     return render(request, "orders/wall.html", {"nav_active": "wall", "rows": rows, "community": community,
                                                 "communities": selectors.public_communities(),
                                                 "projects": completed_projects(community=community, limit=6)})
+
+
+def practical(request):
+    """The public list of practical tasks for the masses: promised, by whom, by when, how far."""
+    user = request.user
+    community = _org(_int(request.GET.get("community")))
+    state = request.GET.get("state", "open")
+    state = state if state in selectors.PRACTICAL_STATES else "open"
+    page = Paginator(selectors.practical_tasks(community=community, state=state), PER_PAGE).get_page(request.GET.get("page"))
+    for t in page.object_list:
+        t.public_title = services.redact(t.display_title if t.title else t.text, names=[t.contact_name], doors=False)
+        t.public_result = services.redact(t.result_text, names=[t.contact_name], doors=False) if t.result_text else ""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "orders/practical.html", {
+        "nav_active": "practical", "page": page, "community": community, "communities": selectors.public_communities(),
+        "state": state, "states": [("open", _("In hand")), ("done", _("Done"))], "querystring": params.urlencode(),
+        "can_add": user.is_authenticated and has_perm(user, P.ENTER_ORDERS)})
 
 
 def wishes(request):

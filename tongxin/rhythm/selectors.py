@@ -22,7 +22,7 @@ from tongxin.lists.selectors import projects_for_review
 from tongxin.meetings.models import ActionStatus
 from tongxin.meetings.selectors import action_items_for_review, upcoming_meetings_for, visible_action_items
 from tongxin.orders.models import Kind, ServiceRequest, Status
-from tongxin.orders.selectors import DONE_STATUSES, FIGURE_DEFINITIONS, UNIT_STATUSES, visible_requests
+from tongxin.orders.selectors import DONE_STATUSES, UNIT_STATUSES, visible_requests
 from tongxin.orgs.models import Alliance, AllianceMembership, MembershipRole, Organization
 
 from . import periods
@@ -38,9 +38,15 @@ SECTION_TITLES = {
     "meetings": "本月的会议",
 }
 
+# The quarter's figures count each request once, for the unit that holds it at the quarter's end.
+# The monthly figures of the service loop (orders.selectors.figure_definitions) count every
+# dispatch for the unit it went to; the review is a snapshot of where the work ended up.
 REVIEW_DEFINITIONS = {
-    **FIGURE_DEFINITIONS,
-    "dispatched": "本季度派出的工单数（按首次派单时间计；不含微心愿、已撤销和已合并的工单）",
+    "response_rate": "响应率 = 在接单时限内接单的工单数 ÷ 本季度派出的工单数（按工单计，计入季末的承办单位）",
+    "resolution_rate": "解决率 = 已办结（含已评价、已晒单）的工单数 ÷ 本季度派出的工单数",
+    "satisfaction_rate": "满意率 = 评分 4 星及以上的工单数 ÷ 已评价的工单数",
+    "on_time_rate": "按时办结率 = 在办结时限内办结的工单数 ÷ 已办结的工单数",
+    "dispatched": "本季度派出的工单数（按最近一次派单时间计；不含微心愿、已撤销和已合并的工单）",
     "overdue_requests": "逾期未办结 = 本季度派出、到季末（或今天，取较早者）仍未办结且已过办结时限的工单数",
     "action_items": "会议决定事项：本季度新建、本季度办结、到季末已过期限仍未办结的事项数（按责任单位）",
     "obligations": "责任事项：本季度应履行的次数与其中逾期的次数（按承担单位，来自协议的责任清单）",

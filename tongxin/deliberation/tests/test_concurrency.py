@@ -40,7 +40,8 @@ def test_concurrent_escalations_move_once(dw, raise_topic):
         t = Topic.objects.select_related("community", "alliance").get(pk=topic.pk)
         if i % 2:
             return services.auto_escalate(topic=t, stage=Stage.ONLINE)
-        return services.escalate(topic=t, by=dw.dispatcher_a)
+        # As the page posts it: the stage to move to, so a moderator who saw the old stage cannot move it twice.
+        return services.escalate(topic=t, by=dw.dispatcher_a, to=Stage.PROPERTY)
 
     results = run_in_threads(6, act)
     assert all(isinstance(r, (bool, Topic, DomainError)) for r in results), results

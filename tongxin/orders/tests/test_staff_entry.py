@@ -81,3 +81,36 @@ def test_a_practical_task_keeps_its_building_on_the_wall_and_a_chinese_title(ow)
     assert services.public_summary(task) == "为6栋老人加装楼道扶手\n办理结果：6栋扶手已装好"
     resident = services.submit_request(by=ow.resident_a, text="我住6栋502，楼道灯坏了", community=ow.community_a)
     assert "6栋" not in services.public_summary(resident) and "502" not in services.public_summary(resident)
+
+
+def test_the_practical_tasks_list_is_public_with_who_and_by_when(ow, client, submit):
+    task = services.submit_request(by=ow.dispatcher_a, kind="practical", text="为6栋老人加装楼道扶手", community=ow.community_a,
+                                   channel=Channel.VISIT, contact_name="王主任")
+    services.dispatch(req=task, by=ow.dispatcher_a, unit=ow.unit_a, category=ow.cat["municipal"])
+    submit(text="我家6栋502漏水", community=ow.community_a)  # a resident's request is not a task
+    page = client.get("/orders/practical/").content.decode()  # no login
+    assert page.count('data-testid="practical-row"') == 1 and "为6栋老人加装楼道扶手" in page and ow.unit_a.name in page
+    assert "漏水" not in page and 'data-testid="add-practical"' not in page
+    services.accept(req=task, by=ow.liaison_a)
+    services.complete(req=task, by=ow.liaison_a, result="扶手已装好")
+    assert client.get("/orders/practical/").content.decode().count('data-testid="practical-row"') == 0
+    done = client.get("/orders/practical/", {"state": "done"}).content.decode()
+    assert "扶手已装好" in done and done.count('data-testid="practical-row"') == 1
+    client.force_login(ow.dispatcher_a)
+    assert 'data-testid="add-practical"' in client.get("/orders/practical/").content.decode()
+
+
+def test_escalated_requests_have_an_inbox_view_and_a_home_line(ow, client, dispatched):
+    import datetime as dt
+
+    from tongxin.notify import scheduler
+
+    late = dispatched(text="路灯坏了一周", community=ow.community_a)
+    in_time = dispatched(text="井盖松动", community=ow.community_a)
+    services.accept(req=in_time, by=ow.liaison_a)
+    scheduler.run_due(now=late.accept_due_at + dt.timedelta(minutes=1))
+    client.force_login(ow.dispatcher_a)
+    page = client.get("/orders/inbox/", {"status": "escalated"}).content.decode()
+    assert page.count('data-testid="inbox-row"') == 1 and "路灯坏了一周" in page  # only the escalated one
+    home = client.get("/").content.decode()
+    assert "/orders/inbox/?status=escalated" in home

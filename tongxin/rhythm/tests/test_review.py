@@ -46,9 +46,8 @@ def test_review_figures_per_unit(worked):
     assert a["actions"] == {"opened": 2, "closed": 0, "open_at_end": 2, "overdue": 1}
     assert review.figures["totals"]["orders"]["dispatched"] == 4
     assert review.figures["totals"]["member_units"] == 2
-    # matches the service loop's own figures (same definitions, same rows)
-    loop = {r["id"]: r for r in __import__("tongxin.orders.selectors", fromlist=["figures"]).figures(worked.admin)}
-    assert loop[worked.unit_a.pk]["resolution_rate"] == a["orders"]["resolution_rate"]
+    # The review counts requests where they ended up; its definitions say so (the monthly figures count dispatches).
+    assert "按工单计" in review.figures["definitions"]["response_rate"]
 
 
 def test_snapshot_is_reproducible(worked, waiting):
