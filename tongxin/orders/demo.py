@@ -57,4 +57,16 @@ def build_demo_orders() -> int:
     wish2 = services.submit_request(by=resident, kind=Kind.WISH, text="孩子想要几本课外读物")
     services.post_wish(req=wish2, by=dispatcher)
     services.claim_wish(req=wish2, by=member)
-    return n + 2
+    # Two practical tasks for the masses (我为群众办实事) on their public list: one in hand, one done.
+    community = dispatcher.role_assignments.first().organization
+    for title, text, done in (
+        ("为老旧楼栋加装楼道扶手", "为6栋、7栋的老人在楼道加装扶手，年底前完成", False),
+        ("社区便民理发日", "每月第一个周六在社区活动室为老人免费理发", True),
+    ):
+        task = services.submit_request(by=dispatcher, kind=Kind.PRACTICAL, title=title, text=text, community=community,
+                                       channel="visit")
+        services.dispatch(req=task, by=dispatcher, unit=unit, use_suggestion=True)
+        services.accept(req=task, by=liaison)
+        if done:
+            services.complete(req=task, by=liaison, result="已连续开展三期，为 60 多位老人理发")
+    return n + 4

@@ -204,7 +204,7 @@ def save_category(*, alliance: Alliance, by, category: Category | None = None, r
                 raise DomainError(f"{label}应在 1 到 {top} 之间", field=fld)
             data[fld] = value
     unit = data.get("default_unit")
-    if unit is not None and not in_alliance(unit, alliance):
+    if unit is not None and not takes_orders(unit, alliance):
         raise DomainError(f"“{unit.name}”不能承办工单：请选择本联盟的成员单位或社区", field="default_unit")
     if Category.objects.filter(alliance=alliance, code=code).exclude(pk=getattr(category, "pk", None)).exists():
         raise DomainError(f"分类代码“{code}”已被使用", field="code")
@@ -221,17 +221,22 @@ def save_category(*, alliance: Alliance, by, category: Category | None = None, r
 
 
 def in_alliance(unit: Organization, alliance: Alliance | None) -> bool:
-    """May `unit` take the alliance's requests? Member units and the core organisation's own
-    teams and committees. Not a joint committee: it convenes the alliance, nobody there accepts
-    or handles a request, so one sent there waited for ever."""
-    if alliance is None or unit.archived_at is not None or unit.kind == OrgKind.JOINT_COMMITTEE:
+    """Is `unit` part of the alliance: a member, or one of the core organisation's own teams and
+    committees? (Agreements, projects and deliberation ask this too.)"""
+    if alliance is None or unit.archived_at is not None:
         return False
     if AllianceMembership.objects.filter(alliance=alliance, organization=unit, left_on__isnull=True).exists():
         return True
     # Internal teams and committees: anything in the core organisation's own tree.
     return unit.path.startswith(alliance.core_organization.path) and unit.kind in (
-        OrgKind.VOLUNTEER_TEAM, OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE,
+        OrgKind.VOLUNTEER_TEAM, OrgKind.COMMUNITY_COMMITTEE, OrgKind.STREET_COMMITTEE, OrgKind.JOINT_COMMITTEE,
     )
+
+
+def takes_orders(unit: Organization, alliance: Alliance | None) -> bool:
+    """May `unit` be sent the alliance's requests? Part of the alliance, and not a joint committee:
+    it convenes the alliance, nobody there accepts or handles a request, so one sent there waited for ever."""
+    return unit.kind != OrgKind.JOINT_COMMITTEE and in_alliance(unit, alliance)
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -417,7 +422,9 @@ def dispatch(*, req: ServiceRequest, by, unit: Organization | None = None, categ
         raise DomainError(f"分类“{category.name}”不属于本联盟", field="category")
     if unit is None:
         raise DomainError("请选择承办单位或团队", field="unit")
-    if not in_alliance(unit, req.alliance):
+    if unit.kind == OrgKind.JOINT_COMMITTEE:
+        raise DomainError(f"“{unit.name}”是联盟的议事协调机构，不承办工单：请选择成员单位或社区", field="unit")
+    if not takes_orders(unit, req.alliance):
         raise DomainError(f"“{unit.name}”不是本联盟的成员单位或内部团队", field="unit")
     now = timezone.now()
     accept_due, finish_due = deadlines(category, now)

@@ -501,7 +501,7 @@ def _category_units(alliance):
     from tongxin.orgs.models import AllianceMembership
 
     members = AllianceMembership.objects.filter(alliance=alliance, left_on__isnull=True).select_related("organization")
-    return sorted((m.organization for m in members if services.in_alliance(m.organization, alliance)), key=lambda o: o.path)
+    return sorted((m.organization for m in members if services.takes_orders(m.organization, alliance)), key=lambda o: o.path)
 
 
 @login_required
