@@ -76,8 +76,8 @@ def todo(user) -> list[dict]:
 
     if has_perm(user, P.DISPATCH_ORDERS):
         line(_("Requests waiting for dispatch"), _capped(orders.dispatcher_inbox(user)), reverse("orders:inbox"))
-        escalated = orders.dispatcher_inbox(user, status=orders.escalated_statuses()).filter(escalation_level__gt=0)
-        line(_("Escalated requests still open"), _capped(escalated), reverse("orders:inbox") + "?status=escalated")
+        line(_("Escalated requests still open"), _capped(orders.dispatcher_inbox(user, escalated=True)),
+             reverse("orders:inbox") + "?status=escalated")
     if has_perm(user, P.HANDLE_ORDERS):
         line(_("Requests waiting for our unit"), _capped(orders.unit_inbox(user)), reverse("orders:unit_inbox"))
     today = timezone.localdate()

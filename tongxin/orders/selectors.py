@@ -10,14 +10,16 @@ The public sees only the results wall, the wish wall and the tracking page (no p
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongxin.accounts import permissions as P
 from tongxin.accounts.scope import has_perm, scope_q
-from tongxin.core.errors import NotFound
+from tongxin.core.errors import DomainError, NotFound
 from tongxin.core.search import filter_words
 from tongxin.orgs.models import Organization
 
@@ -27,6 +29,7 @@ from .models import Category, Kind, RequestEvent, ServiceRequest, Status
 INBOX_STATUSES = [Status.SUBMITTED, Status.INQUIRY, Status.DECLINED]
 UNIT_STATUSES = [Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.REOPENED]
 DONE_STATUSES = [Status.DONE, Status.RATED, Status.PUBLISHED]
+ESCALATED_STATUSES = [*INBOX_STATUSES, *UNIT_STATUSES]  # escalated and still waiting on someone
 SEARCH_INDEX = "orders_search_bigrams_idx"  # migration 0006, PostgreSQL only
 
 
@@ -119,12 +122,17 @@ def scope_ids(user, perm: str, *, kinds=None) -> list[int] | None:
     return list(qs.values_list("id", flat=True))
 
 
-def dispatcher_inbox(user, *, status=None, kind: str = "", category=None, q: str = "", community=None) -> QuerySet[ServiceRequest]:
-    """Requests in the communities the user dispatches for; by default those waiting for a decision."""
+def dispatcher_inbox(user, *, status=None, kind: str = "", category=None, q: str = "", community=None,
+                     escalated: bool = False) -> QuerySet[ServiceRequest]:
+    """Requests in the communities the user dispatches for; by default those waiting for a decision.
+    `escalated`: only those escalated and still waiting on someone (the inbox's view and the home line)."""
     if not has_perm(user, P.DISPATCH_ORDERS):
         return ServiceRequest.objects.none()
     ids = scope_ids(user, P.DISPATCH_ORDERS, kinds=list(workflow.INTERNAL_KINDS))
     qs = _base().filter(community_id__in=ids) if ids is not None else _base()
+    if escalated:
+        qs = qs.filter(escalation_level__gt=0)
+        status = ESCALATED_STATUSES if status is None else status
     return _filter(qs, status=INBOX_STATUSES if status is None else status, kind=kind, category=category, q=q,
                    community=community).order_by("-created_at", "-id")
 
@@ -201,11 +209,6 @@ def practical_tasks(*, community=None, state: str = "open") -> QuerySet[ServiceR
     return qs.order_by("-done_at", "-id") if state == "done" else qs.order_by(F("finish_due_at").asc(nulls_last=True), "id")
 
 
-def escalated_statuses() -> list[str]:
-    """Escalated requests still waiting on someone: the inbox's "escalated" view and the home line."""
-    return [*INBOX_STATUSES, *UNIT_STATUSES]
-
-
 def wish_wall(*, community=None, limit: int = 50) -> QuerySet[ServiceRequest]:
     """Micro-wishes waiting on the wall, and the ones recently claimed (shown as claimed)."""
     qs = ServiceRequest.objects.filter(kind=Kind.WISH, status__in=[Status.OPEN, Status.ACCEPTED, Status.IN_PROGRESS, Status.DONE])
@@ -261,8 +264,6 @@ FIGURE_LAST_MONTHS = "last12"  # the page's "last 12 months" choice
 
 def figure_definitions(by: str = "unit") -> dict:
     """What each figure of `figures(by=...)` counts, word for word what the queries below do."""
-    from django.utils.translation import gettext as _
-
     pending = _("Not yet due: waiting to be accepted before the acceptance time limit (left out of the response "
                 "rate), or still open before the completion time limit (left out of the resolution rate).")
     if by == "community":
@@ -309,44 +310,29 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def parse_figure_month(value: str | None, *, field: str = "month") -> dt.date | None:
-    """"YYYY-MM" -> the first day of that month; None when empty; DomainError (400) otherwise."""
-    import re
-
-    from django.utils.translation import gettext as _
-
-    from tongxin.core.errors import DomainError
-
+def _parse_figure_day(value: str | None, *, field: str, pattern: str, message: str, day: bool) -> dt.date | None:
+    """A date written YYYY-MM-DD (day) or a month YYYY-MM (its first day); None when empty; else a DomainError (400)."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}", value):
+        if not re.fullmatch(pattern, value):
             raise ValueError(value)
-        return dt.date(int(value[:4]), int(value[5:]), 1)
+        return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]) if day else 1)
     except ValueError:
-        raise DomainError(_("%(field)s must be a month written YYYY-MM, for example 2030-01") % {"field": field},
-                          field=field) from None
+        raise DomainError(message % {"field": field}, field=field) from None
+
+
+def parse_figure_month(value: str | None, *, field: str = "month") -> dt.date | None:
+    """"YYYY-MM" -> the first day of that month."""
+    return _parse_figure_day(value, field=field, pattern=r"\d{4}-\d{2}", day=False,
+                             message=_("%(field)s must be a month written YYYY-MM, for example 2030-01"))
 
 
 def parse_figure_date(value: str | None, *, field: str) -> dt.date | None:
-    """"YYYY-MM-DD" -> a date; None when empty; DomainError (400) otherwise."""
-    import re
-
-    from django.utils.translation import gettext as _
-
-    from tongxin.core.errors import DomainError
-
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError(value)
-        return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
-    except ValueError:
-        raise DomainError(_("%(field)s must be a date written YYYY-MM-DD, for example 2030-01-31") % {"field": field},
-                          field=field) from None
+    """"YYYY-MM-DD" -> that date."""
+    return _parse_figure_day(value, field=field, pattern=r"\d{4}-\d{2}-\d{2}", day=True,
+                             message=_("%(field)s must be a date written YYYY-MM-DD, for example 2030-01-31"))
 
 
 def figure_period(*, month: str | None = None, since: str | None = None, until: str | None = None,
@@ -358,10 +344,6 @@ def figure_period(*, month: str | None = None, since: str | None = None, until: 
     until: today). Nothing given: the current month.
     Bad input raises DomainError (400) naming the parameter.
     """
-    from django.utils.translation import gettext as _
-
-    from tongxin.core.errors import DomainError
-
     today = timezone.localdate(now) if now else timezone.localdate()
     first_of = _month_start(today)
     month = (month or "").strip()

@@ -256,7 +256,7 @@ STATUS_FILTERS = {
     "": None, "all": [], "waiting": selectors.INBOX_STATUSES, "working": selectors.UNIT_STATUSES,
     "done": [Status.DONE], "rated": [Status.RATED], "published": [Status.PUBLISHED],
     "wishes": [Status.SUBMITTED, Status.OPEN], "closed": [Status.CANCELLED, Status.MERGED],
-    "escalated": selectors.escalated_statuses(),  # and escalation_level > 0, see inbox()
+    "escalated": selectors.ESCALATED_STATUSES,
 }
 
 
@@ -276,9 +276,8 @@ def inbox(request):
     kind = kind if kind in Kind.values else ""
     category = Category.objects.filter(pk=_int(request.GET.get("category"))).first() if _int(request.GET.get("category")) else None
     q = request.GET.get("q", "").strip()
-    qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q)
-    if status_key == "escalated":
-        qs = qs.filter(escalation_level__gt=0)
+    qs = selectors.dispatcher_inbox(user, status=STATUS_FILTERS[status_key], kind=kind, category=category, q=q,
+                                    escalated=status_key == "escalated")
     page = _paginator(qs, search=bool(q)).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     unit_ids = {(r.suggestion or {}).get("unit_id") for r in rows} - {None}
